@@ -1,0 +1,9 @@
+//! Attendance rules as pure functions.
+//!
+//! Nothing in this module does I/O or reads the system clock: the instant the
+//! rules are evaluated "as of" is an input, so every case is a table test.
+
+pub mod attendance;
+pub mod settings;
+
+pub use settings::{AttendanceSettings, Checkpoint, CheckpointSpec, Points, Session};
