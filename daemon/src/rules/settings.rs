@@ -140,7 +140,12 @@ impl Default for AttendanceSettings {
             checkpoints: [
                 spec(Checkpoint::MorningIn, hm(8, 30), secs(5, 0), secs(10, 15)),
                 spec(Checkpoint::NoonOut, hm(12, 0), secs(10, 15), secs(13, 15)),
-                spec(Checkpoint::AfternoonIn, hm(14, 30), secs(13, 15), secs(16, 15)),
+                spec(
+                    Checkpoint::AfternoonIn,
+                    hm(14, 30),
+                    secs(13, 15),
+                    secs(16, 15),
+                ),
                 spec(Checkpoint::EveningOut, hm(18, 0), secs(16, 15), secs(24, 0)),
             ],
             repeat_window_secs: 60,
