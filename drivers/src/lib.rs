@@ -1,1 +1,9 @@
+//! Device protocols and transports of hallbox.
+//!
+//! Each protocol is a pure codec or state machine over bytes or edge
+//! timings, tested with byte vectors; each transport only moves bytes and
+//! reconnects. Nothing here knows staff, rules or the journal.
+
 pub mod attlog;
+pub mod pty;
+pub mod serial;
