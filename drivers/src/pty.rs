@@ -40,8 +40,12 @@ impl PtyDevice {
         let flags = OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK;
         fcntl(pair.master.as_raw_fd(), FcntlArg::F_SETFL(flags)).map_err(io::Error::from)?;
 
+        // SAFETY: the `OwnedFd` moves into the `AsyncFd`, so the descriptor
+        // stays open and refers to the same master for the registration's
+        // whole lifetime.
+        let master = unsafe { AsyncFd::register(pair.master) }.map_err(|e| e.into_parts().1)?;
         Ok(PtyDevice {
-            master: AsyncFd::new(pair.master)?,
+            master,
             _slave: pair.slave,
             slave_path,
         })
