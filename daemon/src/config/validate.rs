@@ -1,0 +1,319 @@
+//! Stage three: validation of the merged values into the types of
+//! [`Config`].
+//!
+//! Each section has one function that records every problem it finds and
+//! returns `None` if it found any. [`validate`] runs all of them, so one run
+//! reports every problem of the file. Attendance and the roster of units and
+//! staff have modules of their own.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+
+use super::attendance::validate_attendance;
+use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
+use super::error::{ConfigErrors, Problems};
+use super::raw::one_line;
+use super::roster::validate_roster;
+use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
+use crate::calendar::{Calendar, CalendarError};
+
+/// Calendar kind with holidays from the official files.
+const KIND_OFFICIAL: &str = "official";
+/// Calendar kind with every Monday to Friday a working day.
+const KIND_MONDAY_TO_FRIDAY: &str = "monday-to-friday";
+
+/// Validates every section; relative paths resolve against `base_dir`.
+pub(super) fn validate(
+    input: Input,
+    source: &Path,
+    base_dir: &Path,
+) -> Result<Config, ConfigErrors> {
+    let mut problems = Problems::default();
+
+    let site = validate_site(&input.site, &mut problems);
+    let http = validate_http(&input.http, &mut problems);
+    let journal = validate_journal(&input.journal_path, base_dir, &mut problems);
+    let calendar = validate_calendar(&input.calendar, source, base_dir, &mut problems);
+    let attendance = validate_attendance(&input.attendance, &mut problems);
+    let import = validate_import(&input.import, &mut problems);
+    let roster = RosterSettings {
+        unknown_pins_as_people: input.unknown_pins_as_people,
+    };
+    let people = validate_roster(&input.units, &input.staff, &mut problems);
+
+    match (site, http, journal, calendar, attendance, import, people) {
+        (
+            Some(site),
+            Some(http),
+            Some(journal),
+            Some(calendar),
+            Some(attendance),
+            Some(import),
+            Some((units, staff)),
+        ) if problems.is_empty() => Ok(Config {
+            source: source.to_path_buf(),
+            site,
+            http,
+            journal,
+            calendar,
+            attendance,
+            import,
+            roster,
+            units,
+            staff,
+        }),
+        _ => {
+            debug_assert!(!problems.is_empty(), "a section failed without a problem");
+            Err(problems.into_errors(source))
+        }
+    }
+}
+
+fn validate_site(input: &SiteInput, problems: &mut Problems) -> Option<Site> {
+    let name = problems.check(
+        "site.name",
+        non_empty_text(&input.name, "\"县政务服务中心\""),
+    );
+    let time_zone = problems.check(
+        "site.time_zone",
+        input.time_zone.parse::<Tz>().map_err(|_| {
+            format!(
+                "unknown time zone '{}': expected an IANA time zone name such as Asia/Shanghai",
+                input.time_zone
+            )
+        }),
+    );
+    Some(Site {
+        name: name?,
+        time_zone: time_zone?,
+    })
+}
+
+fn validate_http(input: &HttpInput, problems: &mut Problems) -> Option<HttpSettings> {
+    let listen = problems.check(
+        "http.listen",
+        input.listen.parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "invalid socket address '{}': expected IP:PORT such as 127.0.0.1:8080, \
+                 0.0.0.0:8080 or [::1]:8080",
+                input.listen
+            )
+        }),
+    );
+    let max_body_bytes = problems.check(
+        "http.max_body_bytes",
+        usize::try_from(input.max_body_bytes)
+            .ok()
+            .filter(|bytes| *bytes > 0)
+            .ok_or_else(|| {
+                format!(
+                    "invalid size {}: expected a number of bytes of 1 or more \
+                     such as 16777216 (16 MiB)",
+                    input.max_body_bytes
+                )
+            }),
+    );
+    Some(HttpSettings {
+        listen: listen?,
+        max_body_bytes: max_body_bytes?,
+    })
+}
+
+fn validate_journal(
+    path: &Path,
+    base_dir: &Path,
+    problems: &mut Problems,
+) -> Option<JournalSettings> {
+    if path.as_os_str().is_empty() {
+        problems.add(
+            "journal.path",
+            "empty path: expected a file path such as /var/lib/hallbox/journal.sqlite",
+        );
+        return None;
+    }
+    Some(JournalSettings {
+        path: resolve(base_dir, path),
+    })
+}
+
+fn validate_calendar(
+    input: &CalendarInput,
+    source: &Path,
+    base_dir: &Path,
+    problems: &mut Problems,
+) -> Option<Calendar> {
+    match input.kind.as_str() {
+        KIND_OFFICIAL => load_official_calendar(&input.files, source, base_dir, problems),
+        KIND_MONDAY_TO_FRIDAY => {
+            if input.files_set {
+                problems.add(
+                    "calendar.files",
+                    format!(
+                        "files are read only with kind = \"{KIND_OFFICIAL}\": \
+                         remove calendar.files or set calendar.kind = \"{KIND_OFFICIAL}\""
+                    ),
+                );
+                return None;
+            }
+            Some(Calendar::MondayToFriday)
+        }
+        other => {
+            problems.add(
+                "calendar.kind",
+                format!(
+                    "unknown calendar kind '{other}': expected \"{KIND_OFFICIAL}\" \
+                     or \"{KIND_MONDAY_TO_FRIDAY}\""
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// Loads each official calendar file on its own, so that a problem is
+/// reported under the key of the file that has it.
+fn load_official_calendar(
+    files: &[PathBuf],
+    source: &Path,
+    base_dir: &Path,
+    problems: &mut Problems,
+) -> Option<Calendar> {
+    if files.is_empty() {
+        problems.add(
+            "calendar.files",
+            "empty list: name at least one year's file such as \"calendar/cn-2026.toml\", \
+             or set calendar.kind = \"monday-to-friday\"",
+        );
+        return None;
+    }
+
+    let mut years = std::collections::BTreeMap::new();
+    let mut loaded_from = std::collections::BTreeMap::new();
+    let mut valid = true;
+    for (index, file) in files.iter().enumerate() {
+        let key = format!("calendar.files[{index}]");
+        if file.as_os_str().is_empty() {
+            problems.add(
+                key,
+                "empty path: expected a file such as \"calendar/cn-2026.toml\"",
+            );
+            valid = false;
+            continue;
+        }
+        let path = resolve(base_dir, file);
+        match Calendar::load_official(std::slice::from_ref(&path)) {
+            Ok(Calendar::Official { years: loaded }) => {
+                for (year, exceptions) in loaded {
+                    if let Some(first) = loaded_from.insert(year, index) {
+                        problems.add(
+                            key.clone(),
+                            format!(
+                                "year {year} is already loaded from calendar.files[{first}]: \
+                                 list each year's file once"
+                            ),
+                        );
+                        valid = false;
+                    }
+                    years.insert(year, exceptions);
+                }
+            }
+            Ok(Calendar::MondayToFriday) => {}
+            Err(error) => {
+                problems.add(key, describe_calendar_error(&error, source, base_dir));
+                valid = false;
+            }
+        }
+    }
+    valid.then_some(Calendar::Official { years })
+}
+
+fn describe_calendar_error(error: &CalendarError, source: &Path, base_dir: &Path) -> String {
+    match error {
+        CalendarError::Read { path, source: io } if io.kind() == std::io::ErrorKind::NotFound => {
+            format!(
+                "calendar file '{}' not found: a relative path starts at the folder of {} ({})",
+                path.display(),
+                source.display(),
+                base_dir.display()
+            )
+        }
+        CalendarError::Parse { path, source } => {
+            // toml's own display spans several lines with an excerpt; keep
+            // its position line and its message so the error stays on one.
+            let display = source.to_string();
+            let position = display.lines().next().unwrap_or_default();
+            format!(
+                "invalid calendar file '{}': {position}: {}",
+                path.display(),
+                one_line(source.message())
+            )
+        }
+        other => one_line(&other.to_string()),
+    }
+}
+
+fn validate_import(input: &ImportInput, problems: &mut Problems) -> Option<ImportSettings> {
+    let earliest = problems.check("import.earliest", parse_date(&input.earliest));
+    let max_future = problems.check(
+        "import.max_future_minutes",
+        (input.max_future_minutes >= 0)
+            .then(|| chrono::Duration::try_minutes(input.max_future_minutes))
+            .flatten()
+            .ok_or_else(|| {
+                format!(
+                    "invalid number of minutes {}: expected 0 or more such as 1440 (one day)",
+                    input.max_future_minutes
+                )
+            }),
+    );
+    Some(ImportSettings {
+        earliest: earliest?,
+        max_future: max_future?,
+    })
+}
+
+/// Parses a date written as a TOML date (`2025-03-01`) or a string
+/// (`"2025-03-01"`).
+pub(super) fn parse_date(value: &toml::Value) -> Result<NaiveDate, String> {
+    let expected = "expected a date YYYY-MM-DD such as 2025-03-01";
+    match value {
+        toml::Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| format!("invalid date '{text}': {expected}")),
+        toml::Value::Datetime(datetime) => match (datetime.date, datetime.time, datetime.offset) {
+            (Some(date), None, None) => {
+                NaiveDate::from_ymd_opt(i32::from(date.year), date.month.into(), date.day.into())
+                    .ok_or_else(|| format!("invalid date {datetime}: {expected}"))
+            }
+            _ => Err(format!(
+                "invalid date {datetime}: {expected}, without a time of day"
+            )),
+        },
+        other => Err(format!(
+            "invalid date {other} (a {}): {expected}",
+            other.type_str()
+        )),
+    }
+}
+
+/// Checks that a name is not empty or blank, and returns it trimmed.
+pub(super) fn non_empty_text(text: &str, example: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        Err(format!("empty text: expected a name such as {example}"))
+    } else {
+        Ok(trimmed.to_string())
+    }
+}
+
+/// Resolves a path from the file: absolute as written, relative from
+/// `base_dir`.
+fn resolve(base_dir: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base_dir.join(path)
+    }
+}
