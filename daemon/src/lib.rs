@@ -10,12 +10,22 @@ pub mod api;
 pub mod calendar;
 /// Command-line interface of the `hallbox` binary.
 pub mod cli;
+/// The commands of the binary, one function each.
+pub mod commands;
 /// Configuration file: parse, merge over defaults, validate.
 pub mod config;
+/// `hallbox demo`: the example hall with a generated month of punches.
+pub mod demo;
+/// Serial devices: keeping links up and running their protocols.
+pub mod devices;
 /// Import of ZKTeco USB attendance exports into the journal.
 pub mod import;
+/// The single writer of device events, with group commit.
+pub mod ingest;
 /// Append-only SQLite journal of raw events with a hash chain.
 pub mod journal;
+/// Log output through tracing.
+pub mod logging;
 /// Monthly reports built from rule results: JSON and CSV.
 pub mod report;
 /// Pure attendance rules: checkpoints, sessions, month totals.

@@ -1,5 +1,66 @@
 //! HTTP API: routes, handlers and error bodies.
+//!
+//! Handlers that read the journal or apply the rules run on tokio's
+//! blocking threads, with a read connection of their own, so a long report
+//! never stalls the device tasks.
 
+pub mod attendance;
 pub mod error;
+pub mod imports;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::config::Config;
+use crate::journal::{Journal, JournalReader};
 
 pub use error::ApiError;
+
+/// What every handler shares.
+pub struct AppState {
+    pub config: Config,
+    pub journal_path: PathBuf,
+    /// The API's own write connection, for imports and records made
+    /// through the API. SQLite lets one write transaction run at a time,
+    /// so it and the device writer take turns.
+    pub writer: Mutex<Journal>,
+}
+
+impl AppState {
+    /// Opens a read connection for one request.
+    pub fn reader(&self) -> Result<JournalReader, ApiError> {
+        JournalReader::open(&self.journal_path)
+            .map_err(|error| ApiError::internal("failed to open the journal for reading", &error))
+    }
+}
+
+/// Builds the router with every route.
+pub fn router(state: Arc<AppState>) -> Router {
+    let max_body = state.config.http.max_body_bytes;
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1/attendance/monthly", get(attendance::monthly))
+        .route("/api/v1/imports/attlog", post(imports::attlog))
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// Runs `work` on a blocking thread and turns a panic into a 500.
+pub async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(error) => Err(ApiError::internal("request handler failed", &error)),
+    }
+}

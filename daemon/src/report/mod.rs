@@ -1,1 +1,4 @@
+//! Monthly reports built from rule results: JSON and CSV.
 
+pub mod attendance;
+pub mod csv;

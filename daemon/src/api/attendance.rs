@@ -1,0 +1,148 @@
+//! `GET /api/v1/attendance/monthly`: the monthly attendance report.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDateTime, Utc};
+
+use super::{blocking, ApiError, AppState};
+use crate::calendar::CalendarError;
+use crate::report::attendance::{self as report, ReportError};
+use crate::rules::attendance::RulesError;
+use crate::time::{utc_to_local, Month};
+
+const PARAMETERS: &str = "month, format, table, as_of";
+
+/// Serves the report of `month=YYYY-MM` as JSON, or as CSV with
+/// `format=csv` (`table=summary` or `table=days`).
+pub async fn monthly(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    if let Some(unknown) = query.keys().find(|k| !PARAMETERS.split(", ").any(|p| p == *k)) {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("unknown query parameter '{unknown}': expected {PARAMETERS}"),
+        ));
+    }
+    let month = parse_month(query.get("month"))?;
+    let format = Format::parse(query.get("format").map(String::as_str))?;
+    let table = Table::parse(query.get("table").map(String::as_str))?;
+    let as_of = match query.get("as_of") {
+        Some(text) => Some(parse_as_of(text)?),
+        None => None,
+    };
+
+    blocking(move || {
+        let config = &state.config;
+        config
+            .calendar
+            .check_month_covered(month.year, month.month)
+            .map_err(|error| uncovered_month(month, &error))?;
+
+        let now = Utc::now();
+        let as_of = as_of.unwrap_or_else(|| utc_to_local(config.site.time_zone, now));
+        let reader = state.reader()?;
+        let data = report::load(config, &reader, month).map_err(report_error)?;
+        let result = report::evaluate(config, &data, month, as_of, now).map_err(report_error)?;
+
+        let response = match format {
+            Format::Json => axum::Json(&result).into_response(),
+            Format::Csv => {
+                let (bytes, name) = match table {
+                    Table::Summary => (report::summary_csv(&result), "summary"),
+                    Table::Days => (report::days_csv(&result), "days"),
+                };
+                let disposition = format!("attachment; filename=\"attendance-{month}-{name}.csv\"");
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                        (header::CONTENT_DISPOSITION, disposition),
+                    ],
+                    bytes,
+                )
+                    .into_response()
+            }
+        };
+        Ok(response)
+    })
+    .await
+}
+
+/// Parses the required `month` parameter.
+pub fn parse_month(value: Option<&String>) -> Result<Month, ApiError> {
+    let Some(value) = value else {
+        return Err(ApiError::bad_request(
+            "missing_month",
+            "missing query parameter 'month': send month=YYYY-MM, such as month=2026-11",
+        ));
+    };
+    Month::parse(value).map_err(|error| ApiError::bad_request("invalid_month", error.to_string()))
+}
+
+/// The 400 for a month the calendar does not cover.
+pub fn uncovered_month(month: Month, error: &CalendarError) -> ApiError {
+    ApiError::bad_request(
+        "month_not_in_calendar",
+        format!("cannot report {month}: {error}"),
+    )
+}
+
+fn parse_as_of(text: &str) -> Result<NaiveDateTime, ApiError> {
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").map_err(|_| {
+        ApiError::bad_request(
+            "invalid_as_of",
+            format!("invalid as_of '{text}': expected local time YYYY-MM-DDTHH:MM:SS, such as 2026-11-30T18:00:00"),
+        )
+    })
+}
+
+fn report_error(error: ReportError) -> ApiError {
+    match error {
+        ReportError::Rules(RulesError::Calendar { .. }) => {
+            ApiError::bad_request("month_not_in_calendar", error.to_string())
+        }
+        other => ApiError::internal("failed to make the attendance report", &other),
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    Json,
+    Csv,
+}
+
+impl Format {
+    fn parse(value: Option<&str>) -> Result<Format, ApiError> {
+        match value {
+            None | Some("json") => Ok(Format::Json),
+            Some("csv") => Ok(Format::Csv),
+            Some(other) => Err(ApiError::bad_request(
+                "invalid_format",
+                format!("invalid format '{other}': expected json or csv"),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    Summary,
+    Days,
+}
+
+impl Table {
+    fn parse(value: Option<&str>) -> Result<Table, ApiError> {
+        match value {
+            None | Some("summary") => Ok(Table::Summary),
+            Some("days") => Ok(Table::Days),
+            Some(other) => Err(ApiError::bad_request(
+                "invalid_table",
+                format!("invalid table '{other}': expected summary or days"),
+            )),
+        }
+    }
+}

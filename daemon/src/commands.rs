@@ -1,0 +1,242 @@
+//! The commands of the `hallbox` binary, one function each.
+//!
+//! Each returns the process exit code, or an error whose whole chain `main`
+//! prints once.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context};
+use chrono::{NaiveDateTime, Utc};
+
+use crate::api::{self, AppState};
+use crate::cli::{CsvTable, ReportFormat};
+use crate::config::{self, Config};
+use crate::import;
+use crate::journal::{ChainProblem, Journal, JournalReader, VerifyReport};
+use crate::report::attendance as report;
+use crate::time::{utc_to_local, Month};
+
+/// `hallbox check-config FILE`.
+pub fn check_config(file: &Path) -> anyhow::Result<ExitCode> {
+    match config::load(file) {
+        Ok(config) => {
+            println!(
+                "{}: valid ({} units, {} staff, journal {})",
+                file.display(),
+                config.units.len(),
+                config.staff.len(),
+                config.journal.path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn load_config(file: &Path) -> anyhow::Result<Config> {
+    config::load(file).map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+fn open_journal(config: &Config) -> anyhow::Result<Journal> {
+    let path = &config.journal.path;
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("failed to create the journal folder '{}'", parent.display())
+            })?;
+        }
+    }
+    Journal::open(path).with_context(|| format!("failed to open the journal '{}'", path.display()))
+}
+
+/// `hallbox import attlog FILE --device ID`.
+pub fn import_attlog(file: &Path, device: &str, config_file: &Path) -> anyhow::Result<ExitCode> {
+    let config = load_config(config_file)?;
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("failed to read the export '{}'", file.display()))?;
+    let mut journal = open_journal(&config)?;
+    let now = Utc::now();
+    let limits = import::time_limits(&config.import, config.site.time_zone, now);
+    let summary = import::import_attlog(
+        &mut journal,
+        &bytes,
+        device,
+        &limits,
+        config.site.time_zone,
+        now,
+    )
+    .with_context(|| format!("failed to import '{}'", file.display()))?;
+
+    for rejection in &summary.rejections {
+        eprintln!("{}:{}: rejected: {}", file.display(), rejection.line, rejection.reason);
+    }
+    if summary.rejected > summary.rejections.len() as u64 {
+        eprintln!(
+            "{}: {} more rejected lines not listed",
+            file.display(),
+            summary.rejected - summary.rejections.len() as u64
+        );
+    }
+    println!(
+        "imported {} / duplicate {} / rejected {}",
+        summary.imported, summary.duplicate, summary.rejected
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hallbox report --month YYYY-MM`.
+pub fn report(
+    config_file: &Path,
+    month: &str,
+    format: ReportFormat,
+    table: CsvTable,
+    as_of: Option<&str>,
+) -> anyhow::Result<ExitCode> {
+    let config = load_config(config_file)?;
+    let month = Month::parse(month)?;
+    config
+        .calendar
+        .check_month_covered(month.year, month.month)
+        .with_context(|| format!("cannot report {month}"))?;
+    let now = Utc::now();
+    let as_of = match as_of {
+        Some(text) => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").with_context(|| {
+            format!("invalid --as-of '{text}': expected local time YYYY-MM-DDTHH:MM:SS")
+        })?,
+        None => utc_to_local(config.site.time_zone, now),
+    };
+
+    // Opening the writer first creates and migrates a new journal.
+    drop(open_journal(&config)?);
+    let reader = JournalReader::open(&config.journal.path)?;
+    let data = report::load(&config, &reader, month)?;
+    let result = report::evaluate(&config, &data, month, as_of, now)?;
+
+    let bytes = match (format, table) {
+        (ReportFormat::Json, _) => {
+            let mut text = serde_json::to_vec_pretty(&result)?;
+            text.push(b'\n');
+            text
+        }
+        (ReportFormat::Csv, CsvTable::Summary) => report::summary_csv(&result),
+        (ReportFormat::Csv, CsvTable::Days) => report::days_csv(&result),
+    };
+    use std::io::Write as _;
+    std::io::stdout()
+        .write_all(&bytes)
+        .context("failed to write the report to standard output")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hallbox verify`.
+pub fn verify(config_file: &Path, journal: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let path = match journal {
+        Some(path) => path.to_path_buf(),
+        None => load_config(config_file)?.journal.path,
+    };
+    if !path.exists() {
+        bail!("journal '{}' does not exist", path.display());
+    }
+    let reader = JournalReader::open(&path)
+        .with_context(|| format!("failed to open the journal '{}'", path.display()))?;
+    match reader.verify()? {
+        VerifyReport::Ok { events, tip } => {
+            println!("{}: ok, {events} events, chain tip {tip}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        VerifyReport::Broken { seq, problem } => {
+            let what = match problem {
+                ChainProblem::Gap { expected } => {
+                    format!("event {expected} is missing (rows were deleted)")
+                }
+                ChainProblem::PrevHashMismatch => {
+                    "its previous-hash does not match the event before it".to_string()
+                }
+                ChainProblem::HashMismatch => {
+                    "its hash does not match its contents (the row was edited)".to_string()
+                }
+                ChainProblem::TipMismatch { expected_seq, .. } => {
+                    format!("the chain does not end at event {expected_seq}")
+                }
+            };
+            eprintln!("{}: broken at event {seq}: {what}", path.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `hallbox serve`.
+pub fn serve(config_file: &Path) -> anyhow::Result<ExitCode> {
+    let config = load_config(config_file)?;
+    run_server(config, None, |_| {})
+}
+
+/// Opens the journal and serves the API until Ctrl-C or SIGTERM; with
+/// `listen` set, serves there instead of the configured address.
+/// `on_ready` runs once the listener is bound, with its address.
+pub fn run_server(
+    config: Config,
+    listen: Option<SocketAddr>,
+    on_ready: impl FnOnce(SocketAddr) + Send,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
+    runtime.block_on(async move {
+        let journal = open_journal(&config)?;
+        let journal_path = config.journal.path.clone();
+        let address = listen.unwrap_or(config.http.listen);
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("failed to listen on {address} (is another program using the port?)"))?;
+        let bound = listener.local_addr()?;
+
+        let state = Arc::new(AppState {
+            config,
+            journal_path,
+            writer: Mutex::new(journal),
+        });
+        tracing::info!(address = %bound, journal = %state.journal_path.display(), "serving the API");
+        // A plain line on stdout, so scripts and tests can find the port.
+        println!("hallbox: serving on http://{bound}");
+        on_ready(bound);
+
+        axum::serve(listener, api::router(state))
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the HTTP server failed")?;
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(error) => {
+            tracing::warn!(error = %error, "failed to watch for SIGTERM; stop with Ctrl-C");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("stopping");
+}
+
+/// `hallbox demo`.
+pub fn demo(
+    listen: SocketAddr,
+    dir: Option<&Path>,
+    no_serve: bool,
+) -> anyhow::Result<ExitCode> {
+    crate::demo::run(listen, dir, no_serve)
+}

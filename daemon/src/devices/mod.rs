@@ -1,0 +1,3 @@
+//! Device drivers of the daemon: serial links and the protocols on them.
+
+pub mod link;
