@@ -5,5 +5,6 @@
 //! reconnects. Nothing here knows staff, rules or the journal.
 
 pub mod attlog;
+pub mod keypad;
 pub mod pty;
 pub mod serial;
