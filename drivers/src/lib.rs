@@ -1,1 +1,2 @@
 pub mod attlog;
+pub mod fingerprint;
