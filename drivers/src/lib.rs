@@ -5,6 +5,7 @@
 //! reconnects. Nothing here knows staff, rules or the journal.
 
 pub mod attlog;
+pub mod fingerprint;
 pub mod keypad;
 pub mod pty;
 pub mod serial;
