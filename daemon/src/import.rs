@@ -99,9 +99,12 @@ pub fn import_attlog(
     let mut batch: Vec<NewEvent> = Vec::with_capacity(BATCH_SIZE);
     let mut last_line = 0;
 
-    for (line, raw, parsed) in attlog::records_with_raw(bytes, Layout::UsbExport, limits) {
+    for (line, raw) in attlog::lines(bytes) {
         last_line = line;
-        let event = parsed.and_then(|record| punch_event(device, &record, raw, zone, now));
+        let event = raw.and_then(|raw| {
+            let record = attlog::parse_line(raw, Layout::UsbExport, limits)?;
+            punch_event(device, &record, raw, zone, now)
+        });
         match event {
             Ok(event) => batch.push(event),
             Err(error) => reject(&mut summary, line, &error),
