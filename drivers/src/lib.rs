@@ -1,1 +1,4 @@
 pub mod attlog;
+pub mod button;
+pub mod edge;
+pub mod wiegand;
