@@ -5,7 +5,10 @@
 //! reconnects. Nothing here knows staff, rules or the journal.
 
 pub mod attlog;
+pub mod button;
+pub mod edge;
 pub mod fingerprint;
 pub mod keypad;
 pub mod pty;
 pub mod serial;
+pub mod wiegand;
