@@ -1,1 +1,2 @@
+pub mod adms;
 pub mod attlog;
