@@ -4,6 +4,7 @@
 //! timings, tested with byte vectors; each transport only moves bytes and
 //! reconnects. Nothing here knows staff, rules or the journal.
 
+pub mod adms;
 pub mod attlog;
 pub mod button;
 pub mod edge;
