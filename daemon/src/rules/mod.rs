@@ -6,4 +6,9 @@
 pub mod attendance;
 pub mod settings;
 
+pub use attendance::{
+    evaluate_month, CheckpointResult, Cover, DayCovers, DayResult, DayState, MonthAttendance,
+    MonthInput, MonthTotals, Outcome, OutsidePunch, Person, PersonMonth, Punch, PunchEntry,
+    RulesError, SessionResult, UnknownCredential,
+};
 pub use settings::{AttendanceSettings, Checkpoint, CheckpointSpec, Points, Session};
