@@ -4,6 +4,7 @@
 //! rules are evaluated "as of" is an input, so every case is a table test.
 
 pub mod attendance;
+pub mod ratings;
 pub mod settings;
 
 pub use attendance::{
