@@ -1,4 +1,4 @@
-//! Attendance rules as pure functions.
+//! The hall's rules as pure functions: attendance and satisfaction ratings.
 //!
 //! Nothing in this module does I/O or reads the system clock: the instant the
 //! rules are evaluated "as of" is an input, so every case is a table test.
