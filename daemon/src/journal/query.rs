@@ -1,0 +1,239 @@
+//! Read queries shared by the writer and the read-only connections.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{FromSql, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::chain::HASH_LEN;
+use super::error::{JournalError, SqliteResultExt};
+use super::event::{parse_time, write_time, EventKind, StoredEvent};
+use super::Tip;
+
+/// Columns of [`StoredEvent`], in the order [`decode_row`] reads them.
+const COLUMNS: &str = "seq, kind, device_id, idempotency_key, device_time, received_at, \
+                       subject, raw, payload, prev_hash, hash";
+
+/// Reads the sequence number and hash of the last row.
+pub(crate) fn read_tip(conn: &Connection, path: &Path) -> Result<Tip, JournalError> {
+    let operation = "read the last event";
+    let last = conn
+        .query_row(
+            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
+            [],
+            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?)),
+        )
+        .optional()
+        .during(path, operation)?;
+
+    let Some((seq, hash)) = last else {
+        return Ok(Tip::EMPTY);
+    };
+    let hash: [u8; HASH_LEN] =
+        hash.try_into()
+            .map_err(|hash: Vec<u8>| JournalError::InvalidRow {
+                path: path.to_path_buf(),
+                seq,
+                column: "hash",
+                reason: format!("{} bytes instead of {HASH_LEN}", hash.len()),
+            })?;
+    Ok(Tip { seq, hash })
+}
+
+/// Returns the events of `kind`, about `subject` when given, whose device
+/// time lies in `[from, to)`, ordered by device time, then by `seq`.
+pub(crate) fn events_between(
+    conn: &Connection,
+    path: &Path,
+    kind: EventKind,
+    subject: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<StoredEvent>, JournalError> {
+    let operation = "query events by device time";
+    let from = time_bound(path, &from)?;
+    let to = time_bound(path, &to)?;
+
+    // The kind and device time indexes keep entries with equal device time
+    // in rowid (seq) order, so SQLite returns this order without sorting.
+    let sql = match subject {
+        None => format!(
+            "SELECT {COLUMNS} FROM events \
+             WHERE kind = ?1 AND device_time >= ?2 AND device_time < ?3 \
+             ORDER BY device_time, seq"
+        ),
+        Some(_) => format!(
+            "SELECT {COLUMNS} FROM events \
+             WHERE kind = ?1 AND subject = ?4 AND device_time >= ?2 AND device_time < ?3 \
+             ORDER BY device_time, seq"
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql).during(path, operation)?;
+    let rows = match subject {
+        None => stmt.query(params![kind.as_str(), from, to]),
+        Some(subject) => stmt.query(params![kind.as_str(), from, to, subject]),
+    };
+    let events = collect_rows(rows.during(path, operation)?, path, operation)?;
+    Ok(events)
+}
+
+/// Returns at most `limit` events after `after_seq`, in `seq` order.
+pub(crate) fn events_after(
+    conn: &Connection,
+    path: &Path,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<StoredEvent>, JournalError> {
+    let operation = "query events after a sequence number";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+        ))
+        .during(path, operation)?;
+    let rows = stmt
+        .query(params![after_seq, limit])
+        .during(path, operation)?;
+    collect_rows(rows, path, operation)
+}
+
+/// Counts the events of each kind.
+pub(crate) fn count_by_kind(
+    conn: &Connection,
+    path: &Path,
+) -> Result<BTreeMap<EventKind, u64>, JournalError> {
+    let operation = "count events by kind";
+    let mut stmt = conn
+        .prepare_cached("SELECT kind, count(*), min(seq) FROM events GROUP BY kind")
+        .during(path, operation)?;
+    let mut rows = stmt.query([]).during(path, operation)?;
+
+    let mut counts = BTreeMap::new();
+    while let Some(row) = rows.next().during(path, operation)? {
+        let first_seq: i64 = row.get(2).during(path, operation)?;
+        let kind = decode_kind(row, 0, first_seq, path)?;
+        let count: i64 = row.get(1).during(path, operation)?;
+        // count(*) is never negative.
+        counts.insert(kind, count.unsigned_abs());
+    }
+    Ok(counts)
+}
+
+/// Formats a query bound, rejecting years the stored text cannot hold.
+fn time_bound(path: &Path, time: &DateTime<Utc>) -> Result<String, JournalError> {
+    let mut text = String::new();
+    if write_time(&mut text, time) {
+        Ok(text)
+    } else {
+        Err(JournalError::TimeOutOfRange {
+            path: path.to_path_buf(),
+            time: *time,
+        })
+    }
+}
+
+fn collect_rows(
+    mut rows: rusqlite::Rows<'_>,
+    path: &Path,
+    operation: &str,
+) -> Result<Vec<StoredEvent>, JournalError> {
+    let mut events = Vec::new();
+    while let Some(row) = rows.next().during(path, operation)? {
+        events.push(decode_row(row, path)?);
+    }
+    Ok(events)
+}
+
+/// Decodes a row selected with [`COLUMNS`].
+fn decode_row(row: &Row<'_>, path: &Path) -> Result<StoredEvent, JournalError> {
+    let seq: i64 = row.get(0).during(path, "read an event")?;
+    let column = |index: usize, name: &'static str| ColumnReader {
+        row,
+        index,
+        name,
+        seq,
+        path,
+    };
+
+    let device_time = column(4, "device_time")
+        .get::<Option<String>>()?
+        .map(|text| column(4, "device_time").time(&text))
+        .transpose()?;
+    let received_at = column(5, "received_at").get::<String>()?;
+    let payload = column(8, "payload").get::<String>()?;
+    let payload = serde_json::from_str(&payload)
+        .map_err(|error| column(8, "payload").invalid(format!("invalid JSON: {error}")))?;
+
+    Ok(StoredEvent {
+        seq,
+        kind: decode_kind(row, 1, seq, path)?,
+        device_id: column(2, "device_id").get()?,
+        idempotency_key: column(3, "idempotency_key").get()?,
+        device_time,
+        received_at: column(5, "received_at").time(&received_at)?,
+        subject: column(6, "subject").get()?,
+        raw: column(7, "raw").get()?,
+        payload,
+        prev_hash: hex::encode(column(9, "prev_hash").get::<Vec<u8>>()?),
+        hash: hex::encode(column(10, "hash").get::<Vec<u8>>()?),
+    })
+}
+
+fn decode_kind(
+    row: &Row<'_>,
+    index: usize,
+    seq: i64,
+    path: &Path,
+) -> Result<EventKind, JournalError> {
+    let column = ColumnReader {
+        row,
+        index,
+        name: "kind",
+        seq,
+        path,
+    };
+    let text: String = column.get()?;
+    text.parse()
+        .map_err(|error: super::event::UnknownEventKind| column.invalid(error.to_string()))
+}
+
+/// One column of one row, for error messages that name both.
+struct ColumnReader<'a, 'row> {
+    row: &'a Row<'row>,
+    index: usize,
+    name: &'static str,
+    seq: i64,
+    path: &'a Path,
+}
+
+impl ColumnReader<'_, '_> {
+    fn get<T: FromSql>(&self) -> Result<T, JournalError> {
+        self.row.get(self.index).map_err(|error| {
+            let stored = match self.row.get_ref(self.index) {
+                Ok(ValueRef::Null) => "NULL",
+                Ok(ValueRef::Integer(_)) => "INTEGER",
+                Ok(ValueRef::Real(_)) => "REAL",
+                Ok(ValueRef::Text(_)) => "TEXT",
+                Ok(ValueRef::Blob(_)) => "BLOB",
+                Err(_) => "unreadable",
+            };
+            self.invalid(format!("unexpected {stored} value ({error})"))
+        })
+    }
+
+    fn time(&self, text: &str) -> Result<DateTime<Utc>, JournalError> {
+        parse_time(text)
+            .map_err(|error| self.invalid(format!("'{text}' is not an RFC 3339 time ({error})")))
+    }
+
+    fn invalid(&self, reason: String) -> JournalError {
+        JournalError::InvalidRow {
+            path: self.path.to_path_buf(),
+            seq: self.seq,
+            column: self.name,
+            reason,
+        }
+    }
+}
