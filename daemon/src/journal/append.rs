@@ -8,8 +8,7 @@ use super::error::JournalError;
 use super::event::{write_time, Appended, NewEvent};
 use super::{Journal, Scratch, Tip};
 
-/// Inserts a row unless its idempotency key is already stored. A clash on
-/// `seq` still fails, which is how a second writer shows up.
+/// Inserts a row unless its idempotency key is already stored.
 const INSERT_SQL: &str = "
     INSERT INTO events (
         seq, kind, device_id, idempotency_key, device_time, received_at,
@@ -50,7 +49,12 @@ impl Journal {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
 
-        let mut tip = self.tip;
+        // Another connection, such as `hallbox import` while the daemon runs,
+        // may have appended since this one last did: chain to the row that
+        // is last now. The immediate transaction holds the write lock, so
+        // the tip cannot move until the commit.
+        let mut tip = super::query::read_tip(&tx, path)?;
+        let start_seq = tip.seq;
         let mut outcomes = Vec::with_capacity(events.len());
         {
             let mut insert = tx
@@ -98,7 +102,7 @@ impl Journal {
 
         tx.commit()
             .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
-        let stored = tip.seq - self.tip.seq;
+        let stored = tip.seq - start_seq;
         self.tip = tip;
 
         tracing::debug!(

@@ -65,6 +65,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use chain::{GENESIS_HASH, HASH_LEN};
 pub use error::JournalError;
 pub use event::{Appended, EventKind, NewEvent, StoredEvent, UnknownEventKind};
+pub use query::PunchRow;
 pub use verify::{ChainProblem, VerifyReport};
 
 use error::SqliteResultExt;
@@ -284,6 +285,17 @@ impl JournalReader {
         to: DateTime<Utc>,
     ) -> Result<Vec<StoredEvent>, JournalError> {
         self.events_between(EventKind::Punch, from, to)
+    }
+
+    /// Returns the punches whose device time lies in `[from, to)` with only
+    /// the columns the attendance rules read, ordered by device time, then
+    /// by sequence number.
+    pub fn punch_rows_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PunchRow>, JournalError> {
+        query::punch_rows_between(&self.conn, &self.path, from, to)
     }
 
     /// Returns the events of `kind` about `subject` whose device time lies

@@ -237,3 +237,61 @@ impl ColumnReader<'_, '_> {
         }
     }
 }
+
+/// The columns of a punch that the attendance rules read, without the raw
+/// record or the full payload, so a year of punches loads quickly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PunchRow {
+    pub seq: i64,
+    pub device_id: String,
+    /// The credential (PIN) the punch is about.
+    pub pin: String,
+    /// The clock's own time of the punch.
+    pub device_time: DateTime<Utc>,
+    /// The status key pressed on the clock, if the payload carries one.
+    pub status: Option<u8>,
+}
+
+/// Returns the punches whose device time lies in `[from, to)` as
+/// [`PunchRow`]s, ordered by device time, then by `seq`.
+pub(crate) fn punch_rows_between(
+    conn: &Connection,
+    path: &Path,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<PunchRow>, JournalError> {
+    let operation = "query punches by device time";
+    let from = time_bound(path, &from)?;
+    let to = time_bound(path, &to)?;
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT seq, device_id, subject, device_time, json_extract(payload, '$.status') \
+             FROM events WHERE kind = 'punch' AND device_time >= ?1 AND device_time < ?2 \
+             ORDER BY device_time, seq",
+        )
+        .during(path, operation)?;
+    let mut rows = stmt.query(params![from, to]).during(path, operation)?;
+
+    let mut punches = Vec::new();
+    while let Some(row) = rows.next().during(path, operation)? {
+        let seq: i64 = row.get(0).during(path, operation)?;
+        let column = |index: usize, name: &'static str| ColumnReader {
+            row,
+            index,
+            name,
+            seq,
+            path,
+        };
+        let time_text: String = column(3, "device_time").get()?;
+        let pin: Option<String> = column(2, "subject").get()?;
+        let status: Option<i64> = column(4, "payload").get()?;
+        punches.push(PunchRow {
+            seq,
+            device_id: column(1, "device_id").get()?,
+            pin: pin.ok_or_else(|| column(2, "subject").invalid("a punch without a PIN".to_string()))?,
+            device_time: column(3, "device_time").time(&time_text)?,
+            status: status.and_then(|s| u8::try_from(s).ok()),
+        });
+    }
+    Ok(punches)
+}

@@ -217,35 +217,29 @@ fn time_out_of_range_rolls_back() {
 }
 
 #[test]
-fn seq_clash_rolls_back_batch() {
+fn second_writer_chains_after_the_first() {
     let temp = TempJournal::new();
-    let mut journal = temp.open();
-    journal.append(&punch(0)).expect("append");
-    let tip = journal.tip_hash();
+    let mut first = temp.open();
+    let mut second = temp.open();
+    first.append(&punch(0)).expect("append by the first writer");
 
-    // Another connection takes seq 3, so the batch stores seq 2 and then
-    // fails on its second event.
-    temp.raw()
-        .execute(
-            "INSERT INTO events (seq, kind, device_id, idempotency_key, received_at, raw, \
-             payload, prev_hash, hash) \
-             VALUES (3, 'punch', 'other', 'other/1', 't', x'', '{}', x'', x'')",
-            [],
-        )
-        .expect("insert from another connection");
+    // The second writer appends after the first one did, and the first then
+    // appends again: each chains to the row that is last at its commit.
+    second.append_batch(&punches(1, 2)).expect("append by the second writer");
+    first.append_batch(&punches(3, 2)).expect("append again by the first writer");
 
-    match journal.append_batch(&punches(1, 3)) {
-        Err(JournalError::ConcurrentWriter { seq, .. }) => assert_eq!(seq, 3),
-        other => panic!("expected ConcurrentWriter, got {other:?}"),
-    }
     let seqs: Vec<i64> = temp
         .raw()
         .prepare("SELECT seq FROM events ORDER BY seq")
         .and_then(|mut stmt| stmt.query_map([], |row| row.get(0))?.collect())
         .expect("list seqs");
-    assert_eq!(seqs, [1, 3], "seq 2 of the failed batch rolled back");
-    assert_eq!(journal.last_seq(), 1);
-    assert_eq!(journal.tip_hash(), tip);
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    assert_eq!(first.last_seq(), 5);
+    let reader = crate::journal::JournalReader::open(&temp.path).expect("reader");
+    match reader.verify().expect("verify") {
+        crate::journal::VerifyReport::Ok { events, .. } => assert_eq!(events, 5),
+        broken => panic!("chain broken after two writers: {broken:?}"),
+    }
 }
 
 #[test]
