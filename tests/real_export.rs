@@ -99,8 +99,15 @@ async fn march_2020_report_matches_hand_worked_days() {
         config.to_str().unwrap(),
     ]);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "import failed: {}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("imported 11902 / duplicate 0 / rejected 0"), "{stdout}");
+    assert!(
+        output.status.success(),
+        "import failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("imported 11902 / duplicate 0 / rejected 0"),
+        "{stdout}"
+    );
 
     let server = support::Server::start(&config);
     let url = server.url("/api/v1/attendance/monthly?month=2020-03");
@@ -205,9 +212,16 @@ async fn march_2020_report_matches_hand_worked_days() {
     let bytes = response.bytes().await.unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
     let text = std::str::from_utf8(&bytes[3..]).unwrap();
-    assert!(text.starts_with("人员编号,姓名,窗口单位,"), "{}", &text[..60]);
+    assert!(
+        text.starts_with("人员编号,姓名,窗口单位,"),
+        "{}",
+        &text[..60]
+    );
     assert_eq!(text.lines().count(), 1 + people);
-    let row_1064 = text.lines().find(|l| l.starts_with("1064,")).expect("row of 1064");
+    let row_1064 = text
+        .lines()
+        .find(|l| l.starts_with("1064,"))
+        .expect("row of 1064");
     let cells: Vec<&str> = row_1064.split(',').collect();
     assert_eq!(cells[5], "8", "late count column");
     assert_eq!(cells[6], "9", "early count column");

@@ -74,7 +74,12 @@ pub fn import_attlog(file: &Path, device: &str, config_file: &Path) -> anyhow::R
     .with_context(|| format!("failed to import '{}'", file.display()))?;
 
     for rejection in &summary.rejections {
-        eprintln!("{}:{}: rejected: {}", file.display(), rejection.line, rejection.reason);
+        eprintln!(
+            "{}:{}: rejected: {}",
+            file.display(),
+            rejection.line,
+            rejection.reason
+        );
     }
     if summary.rejected > summary.rejections.len() as u64 {
         eprintln!(
@@ -106,9 +111,11 @@ pub fn report(
         .with_context(|| format!("cannot report {month}"))?;
     let now = Utc::now();
     let as_of = match as_of {
-        Some(text) => NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").with_context(|| {
-            format!("invalid --as-of '{text}': expected local time YYYY-MM-DDTHH:MM:SS")
-        })?,
+        Some(text) => {
+            NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S").with_context(|| {
+                format!("invalid --as-of '{text}': expected local time YYYY-MM-DDTHH:MM:SS")
+            })?
+        }
         None => utc_to_local(config.site.time_zone, now),
     };
 
@@ -233,10 +240,6 @@ async fn shutdown_signal() {
 }
 
 /// `hallbox demo`.
-pub fn demo(
-    listen: SocketAddr,
-    dir: Option<&Path>,
-    no_serve: bool,
-) -> anyhow::Result<ExitCode> {
+pub fn demo(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Result<ExitCode> {
     crate::demo::run(listen, dir, no_serve)
 }

@@ -55,7 +55,7 @@ pub enum ImportError {
         device: String,
         line: u64,
         #[source]
-        source: JournalError,
+        source: Box<JournalError>,
     },
 }
 
@@ -153,7 +153,7 @@ fn store(
         .map_err(|source| ImportError::Journal {
             device: summary.device.clone(),
             line,
-            source,
+            source: Box::new(source),
         })?;
     for outcome in outcomes {
         match outcome {
@@ -203,4 +203,3 @@ fn punch_event(
         payload,
     })
 }
-

@@ -86,7 +86,9 @@ impl IngestWriter {
     /// Waits until every queued event is committed and the thread has
     /// stopped, and gives the journal back.
     pub fn join(self) -> Journal {
-        self.thread.join().expect("the ingest writer thread panicked")
+        self.thread
+            .join()
+            .expect("the ingest writer thread panicked")
     }
 }
 

@@ -15,7 +15,10 @@ pub fn hallbox() -> Command {
 
 /// Runs `hallbox ARGS` to completion.
 pub fn run(args: &[&str]) -> Output {
-    hallbox().args(args).output().expect("failed to run hallbox")
+    hallbox()
+        .args(args)
+        .output()
+        .expect("failed to run hallbox")
 }
 
 /// The repository's root folder.
@@ -38,7 +41,10 @@ pub fn shared_data(relative: &str) -> Option<PathBuf> {
     if std::env::var_os("CI").is_some() {
         panic!("{} is missing, but CI must provide it", path.display());
     }
-    eprintln!("skipped: {} not found (it is provided beside the repository in CI)", path.display());
+    eprintln!(
+        "skipped: {} not found (it is provided beside the repository in CI)",
+        path.display()
+    );
     None
 }
 

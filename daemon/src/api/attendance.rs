@@ -22,7 +22,10 @@ pub async fn monthly(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    if let Some(unknown) = query.keys().find(|k| !PARAMETERS.split(", ").any(|p| p == *k)) {
+    if let Some(unknown) = query
+        .keys()
+        .find(|k| !PARAMETERS.split(", ").any(|p| p == *k))
+    {
         return Err(ApiError::bad_request(
             "unknown_parameter",
             format!("unknown query parameter '{unknown}': expected {PARAMETERS}"),

@@ -164,4 +164,3 @@ fn punch_time(
         at + seconds(rng.below(20 * 60))
     }
 }
-

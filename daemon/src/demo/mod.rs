@@ -23,8 +23,14 @@ use crate::time::Month;
 pub const EXAMPLE_CONFIG: &str = include_str!("../../../config/hallbox.toml");
 /// The shipped calendar files, by file name.
 pub const CALENDARS: [(&str, &str); 2] = [
-    ("cn-2025.toml", include_str!("../../../config/calendar/cn-2025.toml")),
-    ("cn-2026.toml", include_str!("../../../config/calendar/cn-2026.toml")),
+    (
+        "cn-2025.toml",
+        include_str!("../../../config/calendar/cn-2025.toml"),
+    ),
+    (
+        "cn-2026.toml",
+        include_str!("../../../config/calendar/cn-2026.toml"),
+    ),
 ];
 /// The month the demo generates: a month without holidays in the shipped
 /// calendar, so it shows 21 working days.
@@ -43,7 +49,8 @@ pub fn write_example(dir: &Path) -> anyhow::Result<PathBuf> {
         .with_context(|| format!("failed to create '{}'", calendar_dir.display()))?;
     for (name, text) in CALENDARS {
         let path = calendar_dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("failed to write '{}'", path.display()))?;
+        std::fs::write(&path, text)
+            .with_context(|| format!("failed to write '{}'", path.display()))?;
     }
     let config_text = EXAMPLE_CONFIG.replace(
         "path = \"/var/lib/hallbox/journal.sqlite\"",
@@ -126,7 +133,9 @@ pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Re
         println!("Reports for {DEMO_MONTH}:");
         println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}");
         println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=csv");
-        println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=csv&table=days");
+        println!(
+            "  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=csv&table=days"
+        );
         println!("Stop with Ctrl-C.");
     })
 }

@@ -288,7 +288,8 @@ pub(crate) fn punch_rows_between(
         punches.push(PunchRow {
             seq,
             device_id: column(1, "device_id").get()?,
-            pin: pin.ok_or_else(|| column(2, "subject").invalid("a punch without a PIN".to_string()))?,
+            pin: pin
+                .ok_or_else(|| column(2, "subject").invalid("a punch without a PIN".to_string()))?,
             device_time: column(3, "device_time").time(&time_text)?,
             status: status.and_then(|s| u8::try_from(s).ok()),
         });

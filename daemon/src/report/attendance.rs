@@ -88,7 +88,11 @@ pub fn roster(config: &Config) -> Vec<Person> {
 }
 
 /// Reads what the report of `month` needs from the journal.
-pub fn load(config: &Config, reader: &JournalReader, month: Month) -> Result<ReportData, ReportError> {
+pub fn load(
+    config: &Config,
+    reader: &JournalReader,
+    month: Month,
+) -> Result<ReportData, ReportError> {
     let zone = config.site.time_zone;
     let year_start = Month {
         year: month.year,
@@ -142,7 +146,12 @@ pub fn evaluate<'a>(
         month: month.to_string(),
         time_zone: config.site.time_zone.name().to_string(),
         generated_at,
-        checkpoints: config.attendance.checkpoints.iter().map(checkpoint_info).collect(),
+        checkpoints: config
+            .attendance
+            .checkpoints
+            .iter()
+            .map(checkpoint_info)
+            .collect(),
         units: config
             .units
             .iter()
@@ -243,7 +252,10 @@ pub fn days_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
             ];
             row.extend(day.checkpoints.iter().map(|c| outcome_text(&c.outcome)));
             let counted = |flag: fn(&crate::rules::attendance::SessionResult) -> bool| {
-                day.sessions.iter().filter(|s| !s.pending && flag(s)).count()
+                day.sessions
+                    .iter()
+                    .filter(|s| !s.pending && flag(s))
+                    .count()
             };
             if day.state == DayState::NotEmployed {
                 row.extend(["".to_string(), "".to_string(), "".to_string()]);

@@ -34,7 +34,10 @@ mod tests {
 
     #[test]
     fn table_starts_with_bom_and_quotes_commas() {
-        let bytes = write_table(&["姓名", "备注"], vec![vec!["张三".into(), "迟到, 已核销".into()]]);
+        let bytes = write_table(
+            &["姓名", "备注"],
+            vec![vec!["张三".into(), "迟到, 已核销".into()]],
+        );
         assert!(bytes.starts_with(BOM));
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
         assert_eq!(text, "姓名,备注\r\n张三,\"迟到, 已核销\"\r\n");

@@ -225,8 +225,12 @@ fn second_writer_chains_after_the_first() {
 
     // The second writer appends after the first one did, and the first then
     // appends again: each chains to the row that is last at its commit.
-    second.append_batch(&punches(1, 2)).expect("append by the second writer");
-    first.append_batch(&punches(3, 2)).expect("append again by the first writer");
+    second
+        .append_batch(&punches(1, 2))
+        .expect("append by the second writer");
+    first
+        .append_batch(&punches(3, 2))
+        .expect("append again by the first writer");
 
     let seqs: Vec<i64> = temp
         .raw()
