@@ -6,12 +6,10 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context};
 use chrono::{NaiveDateTime, Utc};
 
-use crate::api::{self, AppState};
 use crate::cli::{CsvTable, ReportFormat};
 use crate::config::{self, Config};
 use crate::import;
@@ -43,7 +41,7 @@ fn load_config(file: &Path) -> anyhow::Result<Config> {
     config::load(file).map_err(|error| anyhow::anyhow!("{error}"))
 }
 
-fn open_journal(config: &Config) -> anyhow::Result<Journal> {
+pub fn open_journal(config: &Config) -> anyhow::Result<Journal> {
     let path = &config.journal.path;
     if let Some(parent) = path.parent() {
         if !parent.as_os_str().is_empty() {
@@ -184,59 +182,15 @@ pub fn serve(config_file: &Path) -> anyhow::Result<ExitCode> {
     run_server(config, None, |_| {})
 }
 
-/// Opens the journal and serves the API until Ctrl-C or SIGTERM; with
-/// `listen` set, serves there instead of the configured address.
-/// `on_ready` runs once the listener is bound, with its address.
+/// Runs the daemon until Ctrl-C or SIGTERM; see [`crate::server::run`].
 pub fn run_server(
     config: Config,
     listen: Option<SocketAddr>,
     on_ready: impl FnOnce(SocketAddr) + Send,
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
-    runtime.block_on(async move {
-        let journal = open_journal(&config)?;
-        let journal_path = config.journal.path.clone();
-        let address = listen.unwrap_or(config.http.listen);
-        let listener = tokio::net::TcpListener::bind(address)
-            .await
-            .with_context(|| format!("failed to listen on {address} (is another program using the port?)"))?;
-        let bound = listener.local_addr()?;
-
-        let state = Arc::new(AppState {
-            config,
-            journal_path,
-            writer: Mutex::new(journal),
-        });
-        tracing::info!(address = %bound, journal = %state.journal_path.display(), "serving the API");
-        // A plain line on stdout, so scripts and tests can find the port.
-        println!("hallbox: serving on http://{bound}");
-        on_ready(bound);
-
-        axum::serve(listener, api::router(state))
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the HTTP server failed")?;
-        tracing::info!("stopped");
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(error) => {
-            tracing::warn!(error = %error, "failed to watch for SIGTERM; stop with Ctrl-C");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    tracing::info!("stopping");
+    runtime.block_on(crate::server::run(config, listen, on_ready))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `hallbox demo`.

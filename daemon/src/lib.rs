@@ -30,5 +30,7 @@ pub mod logging;
 pub mod report;
 /// Pure attendance rules: checkpoints, sessions, month totals.
 pub mod rules;
+/// The running daemon: journal writer, devices and HTTP API.
+pub mod server;
 /// Local time in the site's time zone and conversions to stored UTC.
 pub mod time;

@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 
 use crate::config::Config;
+use crate::ingest::IngestHandle;
 use crate::journal::{Journal, JournalReader};
 
 pub use error::ApiError;
@@ -28,6 +29,9 @@ pub struct AppState {
     /// through the API. SQLite lets one write transaction run at a time,
     /// so it and the device writer take turns.
     pub writer: Mutex<Journal>,
+    /// The device-event writer, for records that must be committed before
+    /// a device is acknowledged.
+    pub ingest: IngestHandle,
 }
 
 impl AppState {
