@@ -131,6 +131,12 @@ pub fn report(
         }
         (ReportFormat::Csv, CsvTable::Summary) => report::summary_csv(&result),
         (ReportFormat::Csv, CsvTable::Days) => report::days_csv(&result),
+        (ReportFormat::Xlsx, _) => {
+            let outages =
+                crate::report::outages::month_outages(&reader, config.site.time_zone, month)?;
+            crate::report::xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
+                .context("failed to write the Excel workbook")?
+        }
     };
     use std::io::Write as _;
     std::io::stdout()

@@ -6,7 +6,9 @@
 
 pub mod attendance;
 pub mod error;
+pub mod health;
 pub mod imports;
+pub mod observe;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,6 +20,7 @@ use axum::Router;
 use crate::config::Config;
 use crate::ingest::IngestHandle;
 use crate::journal::{Journal, JournalReader};
+use crate::web;
 
 pub use error::ApiError;
 
@@ -47,9 +50,16 @@ pub fn router(state: Arc<AppState>) -> Router {
     let max_body = state.config.http.max_body_bytes;
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::prometheus_metrics))
         .route("/api/v1/attendance/monthly", get(attendance::monthly))
         .route("/api/v1/imports/attlog", post(imports::attlog))
+        .route("/", get(web::index))
+        .route("/ui/", get(web::index))
+        .route("/ui/attendance", get(web::attendance::page_handler))
+        .route("/ui/devices", get(web::devices::page_handler))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 

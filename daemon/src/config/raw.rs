@@ -29,6 +29,8 @@ pub(super) struct RawConfig {
     pub roster: RawRoster,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub log: RawLog,
+    pub health: RawHealth,
 }
 
 /// `[site]`
@@ -112,6 +114,20 @@ pub(super) struct RawImport {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawRoster {
     pub unknown_pins_as_people: Option<bool>,
+}
+
+/// `[log]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawLog {
+    pub level: Option<String>,
+}
+
+/// `[health]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawHealth {
+    pub lost_device_seconds: Option<i64>,
 }
 
 /// One `[[unit]]`: a department with windows in the hall.

@@ -17,7 +17,10 @@ use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::error::{ConfigErrors, Problems};
 use super::raw::one_line;
 use super::roster::validate_roster;
-use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
+use super::{
+    Config, HealthSettings, HttpSettings, ImportSettings, JournalSettings, LogSettings,
+    RosterSettings, Site,
+};
 use crate::calendar::{Calendar, CalendarError};
 
 /// Calendar kind with holidays from the official files.
@@ -43,8 +46,12 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
+    let log = validate_log(&input.log_level, &mut problems);
+    let health = validate_health(input.lost_device_seconds, &mut problems);
 
-    match (site, http, journal, calendar, attendance, import, people) {
+    match (
+        site, http, journal, calendar, attendance, import, people, log, health,
+    ) {
         (
             Some(site),
             Some(http),
@@ -53,6 +60,8 @@ pub(super) fn validate(
             Some(attendance),
             Some(import),
             Some((units, staff)),
+            Some(log),
+            Some(health),
         ) if problems.is_empty() => Ok(Config {
             source: source.to_path_buf(),
             site,
@@ -64,12 +73,56 @@ pub(super) fn validate(
             roster,
             units,
             staff,
+            log,
+            health,
         }),
         _ => {
             debug_assert!(!problems.is_empty(), "a section failed without a problem");
             Err(problems.into_errors(source))
         }
     }
+}
+
+/// Longest `health.lost_device_seconds`: one day.
+const MAX_LOST_DEVICE_SECONDS: i64 = 86_400;
+
+/// Level names a bare word in `log.level` may be.
+const LOG_LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+fn validate_log(level: &str, problems: &mut Problems) -> Option<LogSettings> {
+    let expected = "expected a level (error, warn, info, debug, trace) or directives \
+                    such as \"info,hallbox=debug\"";
+    // EnvFilter reads a bare word that is not a level as a target name, so
+    // "verbose" would silence every other target: accept bare levels only.
+    let bare_word = level.split(',').map(str::trim).find(|part| {
+        !part.contains(['=', '[', ':']) && !LOG_LEVELS.contains(&part.to_ascii_lowercase().as_str())
+    });
+    let checked = match bare_word {
+        Some(word) => Err(format!("invalid log level '{word}': {expected}")),
+        None => tracing_subscriber::EnvFilter::try_new(level)
+            .map(|_| ())
+            .map_err(|error| format!("invalid log level '{level}': {error}: {expected}")),
+    };
+    problems.check("log.level", checked)?;
+    Some(LogSettings {
+        level: level.to_string(),
+    })
+}
+
+fn validate_health(lost_device_seconds: i64, problems: &mut Problems) -> Option<HealthSettings> {
+    let checked = u64::try_from(lost_device_seconds)
+        .ok()
+        .filter(|seconds| (1..=MAX_LOST_DEVICE_SECONDS as u64).contains(seconds))
+        .ok_or_else(|| {
+            format!(
+                "invalid duration {lost_device_seconds}: expected whole seconds from 1 to \
+                 {MAX_LOST_DEVICE_SECONDS}, such as 300"
+            )
+        });
+    let seconds = problems.check("health.lost_device_seconds", checked)?;
+    Some(HealthSettings {
+        lost_device_after: std::time::Duration::from_secs(seconds),
+    })
 }
 
 fn validate_site(input: &SiteInput, problems: &mut Problems) -> Option<Site> {

@@ -14,6 +14,7 @@ use tracing::{info, warn, Instrument};
 
 use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
+use crate::{logging, metrics};
 
 /// A connection that lasted this long counts as good, so the next reopen
 /// starts again from the shortest delay.
@@ -57,6 +58,7 @@ pub async fn supervise<F, Fut>(
 {
     let span = tracing::info_span!("device", device = %device_id, port = %port.path.display());
     async move {
+        metrics::device_configured(&device_id);
         let mut last_open_error: Option<String> = None;
         loop {
             let stream = match serial::open(&port) {
@@ -77,6 +79,7 @@ pub async fn supervise<F, Fut>(
             last_open_error = None;
 
             info!("device connected");
+            metrics::device_connected(&device_id, true);
             journal_status(&ingest, &device_id, &port, "connected", None).await;
             let started = Instant::now();
             let end = session(stream).await;
@@ -84,7 +87,11 @@ pub async fn supervise<F, Fut>(
                 info!("device session stopped");
                 return;
             }
-            warn!(reason = %end, "device lost");
+            metrics::device_connected(&device_id, false);
+            // A flapping device would log this every few seconds.
+            if let Some(suppressed) = logging::admit(&format!("device lost:{device_id}")) {
+                warn!(reason = %end, suppressed, "device lost");
+            }
             journal_status(&ingest, &device_id, &port, "lost", Some(end.to_string())).await;
 
             if started.elapsed() >= STABLE_CONNECTION {
@@ -117,7 +124,8 @@ async fn journal_status(
             "status:{device_id}:{state}:{}",
             now.timestamp_nanos_opt().unwrap_or_default()
         ),
-        device_time: None,
+        // The box's clock dates the change, so queries by time find it.
+        device_time: Some(now),
         received_at: now,
         subject: None,
         raw: Vec::new(),
