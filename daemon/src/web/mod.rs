@@ -90,6 +90,8 @@ pub fn page(title: &str, current: &str, body: &str, refresh_seconds: Option<u32>
     let mut html = String::with_capacity(body.len() + STYLE.len() + 1024);
     html.push_str("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n");
     html.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    // An empty icon, so browsers do not request /favicon.ico.
+    html.push_str("<link rel=\"icon\" href=\"data:,\">\n");
     if let Some(seconds) = refresh_seconds {
         let _ = writeln!(html, "<meta http-equiv=\"refresh\" content=\"{seconds}\">");
     }
