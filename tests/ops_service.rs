@@ -272,3 +272,99 @@ async fn aborted_submitters_keep_acknowledged_events() {
     // were never acknowledged, so the journal may hold more.
     assert!(stored.len() >= acknowledged.len());
 }
+
+/// The shipped unit passes `systemd-analyze verify` without a warning,
+/// with its paths pointed at the binary cargo built. Where the tool is
+/// missing the test prints that it was skipped.
+#[test]
+fn unit_file_verifies() {
+    let unit = std::fs::read_to_string(support::repo_root().join("systemd/hallbox.service"))
+        .expect("systemd/hallbox.service");
+    let settings: Vec<&str> = unit
+        .lines()
+        .filter(|line| !line.starts_with('#') && line.contains('='))
+        .collect();
+    for required in [
+        "Type=notify",
+        "WatchdogSec=30",
+        "StateDirectory=hallbox",
+        "User=hallbox",
+        "SupplementaryGroups=dialout gpio",
+        "DeviceAllow=char-ttyUSB rw",
+        "DeviceAllow=char-gpiochip rw",
+    ] {
+        assert!(settings.contains(&required), "{required} missing");
+    }
+    // PrivateDevices= would hide the serial and GPIO nodes.
+    assert!(!settings.iter().any(|line| line.starts_with("PrivateDevices=")));
+
+    let Ok(version) = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("skipped: systemd-analyze not found");
+        return;
+    };
+    assert!(version.status.success());
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hallbox.service");
+    std::fs::write(&path, unit.replace("/usr/bin/hallbox", env!("CARGO_BIN_EXE_hallbox"))).unwrap();
+    let output = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let messages = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{messages}");
+    // systemd-analyze exits 0 on unknown keys and bad values, and only
+    // prints them.
+    assert_eq!(messages.trim(), "", "systemd-analyze verify printed warnings");
+}
+
+/// The package metadata names files that exist, ships the unit and the
+/// configuration, and its postinst is valid shell that creates the
+/// service user in the device groups.
+#[test]
+fn deb_metadata_and_postinst() {
+    let root = support::repo_root();
+    let manifest: toml::Value =
+        toml::from_str(&std::fs::read_to_string(root.join("daemon/Cargo.toml")).unwrap()).unwrap();
+    let deb = &manifest["package"]["metadata"]["deb"];
+    let mut targets = Vec::new();
+    for asset in deb["assets"].as_array().unwrap() {
+        let source = asset[0].as_str().unwrap();
+        let target = asset[1].as_str().unwrap();
+        targets.push(target.to_string());
+        if source == "target/release/hallbox" {
+            continue;
+        }
+        assert!(root.join("daemon").join(source).is_file(), "asset {source} missing");
+    }
+    assert!(targets.contains(&"usr/bin/".to_string()));
+    assert!(targets.contains(&"etc/hallbox/hallbox.toml".to_string()));
+    assert!(targets.contains(&"etc/hallbox/calendar/".to_string()));
+
+    let units = &deb["systemd-units"];
+    assert_eq!(units["unit-name"].as_str(), Some("hallbox"));
+    let unit_dir = root.join("daemon").join(units["unit-scripts"].as_str().unwrap());
+    assert!(unit_dir.join("hallbox.service").is_file());
+
+    let scripts = root.join("daemon").join(deb["maintainer-scripts"].as_str().unwrap());
+    let postinst = scripts.join("postinst");
+    let syntax = std::process::Command::new("sh")
+        .arg("-n")
+        .arg(&postinst)
+        .output()
+        .unwrap();
+    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    let text = std::fs::read_to_string(&postinst).unwrap();
+    for line in [
+        "adduser hallbox dialout",
+        "adduser hallbox gpio",
+        "chgrp hallbox /etc/hallbox/hallbox.toml",
+        "#DEBHELPER#",
+    ] {
+        assert!(text.contains(line), "postinst lacks {line}");
+    }
+}
