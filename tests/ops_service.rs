@@ -296,7 +296,9 @@ fn unit_file_verifies() {
         assert!(settings.contains(&required), "{required} missing");
     }
     // PrivateDevices= would hide the serial and GPIO nodes.
-    assert!(!settings.iter().any(|line| line.starts_with("PrivateDevices=")));
+    assert!(!settings
+        .iter()
+        .any(|line| line.starts_with("PrivateDevices=")));
 
     let Ok(version) = std::process::Command::new("systemd-analyze")
         .arg("--version")
@@ -309,7 +311,11 @@ fn unit_file_verifies() {
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("hallbox.service");
-    std::fs::write(&path, unit.replace("/usr/bin/hallbox", env!("CARGO_BIN_EXE_hallbox"))).unwrap();
+    std::fs::write(
+        &path,
+        unit.replace("/usr/bin/hallbox", env!("CARGO_BIN_EXE_hallbox")),
+    )
+    .unwrap();
     let output = std::process::Command::new("systemd-analyze")
         .arg("verify")
         .arg(&path)
@@ -319,7 +325,11 @@ fn unit_file_verifies() {
     assert!(output.status.success(), "{messages}");
     // systemd-analyze exits 0 on unknown keys and bad values, and only
     // prints them.
-    assert_eq!(messages.trim(), "", "systemd-analyze verify printed warnings");
+    assert_eq!(
+        messages.trim(),
+        "",
+        "systemd-analyze verify printed warnings"
+    );
 }
 
 /// The package metadata names files that exist, ships the unit and the
@@ -339,7 +349,10 @@ fn deb_metadata_and_postinst() {
         if source == "target/release/hallbox" {
             continue;
         }
-        assert!(root.join("daemon").join(source).is_file(), "asset {source} missing");
+        assert!(
+            root.join("daemon").join(source).is_file(),
+            "asset {source} missing"
+        );
     }
     assert!(targets.contains(&"usr/bin/".to_string()));
     assert!(targets.contains(&"etc/hallbox/hallbox.toml".to_string()));
@@ -347,17 +360,25 @@ fn deb_metadata_and_postinst() {
 
     let units = &deb["systemd-units"];
     assert_eq!(units["unit-name"].as_str(), Some("hallbox"));
-    let unit_dir = root.join("daemon").join(units["unit-scripts"].as_str().unwrap());
+    let unit_dir = root
+        .join("daemon")
+        .join(units["unit-scripts"].as_str().unwrap());
     assert!(unit_dir.join("hallbox.service").is_file());
 
-    let scripts = root.join("daemon").join(deb["maintainer-scripts"].as_str().unwrap());
+    let scripts = root
+        .join("daemon")
+        .join(deb["maintainer-scripts"].as_str().unwrap());
     let postinst = scripts.join("postinst");
     let syntax = std::process::Command::new("sh")
         .arg("-n")
         .arg(&postinst)
         .output()
         .unwrap();
-    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    assert!(
+        syntax.status.success(),
+        "{}",
+        String::from_utf8_lossy(&syntax.stderr)
+    );
     let text = std::fs::read_to_string(&postinst).unwrap();
     for line in [
         "adduser hallbox dialout",

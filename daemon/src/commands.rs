@@ -101,6 +101,10 @@ pub fn report(
     table: CsvTable,
     as_of: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+    if format == ReportFormat::Xlsx && std::io::stdout().is_terminal() {
+        bail!("an Excel workbook is binary: redirect standard output to a file, such as > {month}.xlsx");
+    }
     let config = load_config(config_file)?;
     let month = Month::parse(month)?;
     config

@@ -20,7 +20,7 @@ use prometheus::{
     Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
     Registry, TextEncoder,
 };
-use tokio::sync::Notify;
+use tokio::sync::watch;
 
 /// Content type of [`render`]'s output, as Prometheus expects it.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -73,7 +73,8 @@ struct Metrics {
     device_last_event: IntGaugeVec,
     http_requests: IntCounterVec,
     devices: Mutex<BTreeMap<String, DeviceState>>,
-    device_changed: Notify,
+    /// Incremented on every registration, connection and loss.
+    device_version: watch::Sender<u64>,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);
@@ -168,7 +169,7 @@ impl Metrics {
             device_last_event,
             http_requests,
             devices: Mutex::new(BTreeMap::new()),
-            device_changed: Notify::new(),
+            device_version: watch::channel(0).0,
         }
     }
 
@@ -205,7 +206,7 @@ pub fn device_configured(device: &str) {
     devices.insert(device.to_string(), new_device(device, false));
     metrics.device_connected.with_label_values(&[device]).set(0);
     drop(devices);
-    metrics.device_changed.notify_waiters();
+    metrics.device_version.send_modify(|version| *version += 1);
 }
 
 /// Records that the link to `device` came up (`true`) or was lost
@@ -232,7 +233,7 @@ pub fn device_connected(device: &str, connected: bool) {
         .set(i64::from(connected));
     drop(devices);
     if changed {
-        metrics.device_changed.notify_waiters();
+        metrics.device_version.send_modify(|version| *version += 1);
     }
 }
 
@@ -292,9 +293,10 @@ pub fn devices() -> Vec<DeviceState> {
     METRICS.devices().values().cloned().collect()
 }
 
-/// Waits until a device registers, connects or is lost.
-pub async fn device_changed() {
-    METRICS.device_changed.notified().await;
+/// A receiver whose `changed()` resolves after a device registers,
+/// connects or is lost, counting from the moment of this call.
+pub fn device_changes() -> watch::Receiver<u64> {
+    METRICS.device_version.subscribe()
 }
 
 /// Encodes every metric in the Prometheus text exposition format.

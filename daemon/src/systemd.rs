@@ -82,13 +82,15 @@ pub async fn supervise(ingest: IngestHandle, address: String) {
     let tick = watchdog.map_or(Duration::from_secs(60), |interval| interval / 2);
     let mut timer = tokio::time::interval(tick);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut changes = metrics::device_changes();
     let mut last_status = String::new();
     let mut was_healthy = true;
 
     loop {
         tokio::select! {
             _ = timer.tick() => {}
-            _ = metrics::device_changed() => {}
+            // The sender lives in a static, so this never fails.
+            _ = changes.changed() => {}
         }
 
         let status = device_status_line(&address);

@@ -14,7 +14,7 @@ use tracing::{info, warn, Instrument};
 
 use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
-use crate::{logging, metrics};
+use crate::{logging, metrics, shutdown};
 
 /// A connection that lasted this long counts as good, so the next reopen
 /// starts again from the shortest delay.
@@ -46,6 +46,11 @@ impl std::fmt::Display for SessionEnd {
 
 /// Runs `session` on the port for as long as the daemon runs, reopening it
 /// whenever a session ends, and journals each change of state.
+///
+/// On a stop request the supervisor stops reopening. A session ends its
+/// exchange in hand and returns [`SessionEnd::Shutdown`] once
+/// [`shutdown::requested`] resolves; one that does not is aborted by the
+/// server after a grace time.
 pub async fn supervise<F, Fut>(
     device_id: String,
     port: PortSettings,
@@ -72,7 +77,9 @@ pub async fn supervise<F, Fut>(
                         warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "failed to open device port; retrying");
                         last_open_error = Some(message);
                     }
-                    tokio::time::sleep(delay).await;
+                    if sleep_unless_stopping(delay).await {
+                        return;
+                    }
                     continue;
                 }
             };
@@ -97,11 +104,22 @@ pub async fn supervise<F, Fut>(
             if started.elapsed() >= STABLE_CONNECTION {
                 backoff.reset();
             }
-            tokio::time::sleep(backoff.next_delay()).await;
+            if sleep_unless_stopping(backoff.next_delay()).await {
+                return;
+            }
         }
     }
     .instrument(span)
     .await
+}
+
+/// Sleeps for `delay`, and returns true at once if the daemon is asked to
+/// stop meanwhile, so that no port is reopened during shutdown.
+async fn sleep_unless_stopping(delay: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => shutdown::is_requested(),
+        () = shutdown::requested() => true,
+    }
 }
 
 async fn journal_status(

@@ -22,7 +22,7 @@ pub struct Outage {
     /// Local time the device came back, or `None` if it had not by the end
     /// of the month.
     pub restored_at: Option<NaiveDateTime>,
-    /// Why the link ended, as the daemon logged it.
+    /// Reason the link ended, as the daemon logged it.
     pub reason: Option<String>,
 }
 

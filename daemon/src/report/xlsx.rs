@@ -1,11 +1,11 @@
 //! Excel workbooks of the monthly reports, for HR and the bureau.
 //!
-//! Each workbook opens on the report's main sheet: Chinese headers in a
-//! frozen first row, numbers stored as numbers, a 合计 (totals) row whose
-//! SUM formulas carry their computed values, and highlighted cells for what
-//! needs a look (late, early, missing). A 说明 (notes) sheet names the
-//! site, the month, the time the report was made, and the device outages
-//! of the month.
+//! Each workbook opens on the report's main sheet, with Chinese headers in
+//! a frozen first row and numbers stored as numbers. A 合计 (totals) row
+//! has SUM formulas that carry their computed values, and late, early and
+//! missing cells are highlighted. A 说明 (notes) sheet names the site, the
+//! month, the time the report was made, and the device outages of the
+//! month.
 
 use chrono::{DateTime, Datelike, NaiveDateTime, Utc};
 use chrono_tz::Tz;
@@ -216,9 +216,9 @@ fn summary_sheet(
     // The totals row.
     let last_data_row = row - 1;
     sheet.write_string_with_format(row, 0, TOTALS_LABEL, &formats.total)?;
-    for col in 1..SUMMARY_HEADERS.len() {
+    for (col, sum) in sums.iter().enumerate().skip(1) {
         if SUMMED_SUMMARY_COLUMNS.contains(&col) && last_data_row >= 1 {
-            let formula = sum_formula(col as ColNum, last_data_row, sums[col]);
+            let formula = sum_formula(col as ColNum, last_data_row, *sum);
             sheet.write_formula_with_format(row, col as ColNum, formula, &formats.total)?;
         } else if col == 1 {
             let people = format!("{} 人", report.attendance.people.len());
@@ -402,7 +402,7 @@ fn notes_sheet(
         for outage in outages {
             let restored = outage
                 .restored_at
-                .map_or_else(|| "月底仍未恢复".to_string(), |at| minute(at));
+                .map_or_else(|| "月底仍未恢复".to_string(), minute);
             sheet.write_string_with_format(row, 0, &outage.device, &formats.plain)?;
             sheet.write_string_with_format(row, 1, minute(outage.lost_at), &formats.bad)?;
             sheet.write_string_with_format(row, 2, restored, &formats.plain)?;

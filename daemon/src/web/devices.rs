@@ -117,7 +117,7 @@ pub fn render(
              <th>持续时间</th><th>最近一条数据</th><th>已入库</th><th>拒收</th></tr></thead>\n<tbody>\n",
         );
         for device in devices {
-            let held = now_instant.saturating_duration_since(device.since_instant);
+            let in_state_for = now_instant.saturating_duration_since(device.since_instant);
             let (class, state) = if device.connected {
                 ("ok", "在线")
             } else if device.lost_for(now_instant) > threshold {
@@ -132,7 +132,7 @@ pub fn render(
                 body,
                 "<tr><td class=\"name\">{}</td><td class=\"{class}\">{state}</td><td>{}（自 {}）</td><td>{last}</td><td>{}</td><td>{}</td></tr>",
                 escape(&device.id),
-                duration_zh(held),
+                duration_zh(in_state_for),
                 local(device.since, zone),
                 device.events,
                 device.rejected
