@@ -205,8 +205,14 @@ mod tests {
 
     fn limits() -> TimeLimits {
         TimeLimits {
-            earliest: NaiveDate::from_ymd_opt(2010, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap(),
-            latest: NaiveDate::from_ymd_opt(2026, 12, 5).unwrap().and_hms_opt(0, 0, 0).unwrap(),
+            earliest: NaiveDate::from_ymd_opt(2010, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
+            latest: NaiveDate::from_ymd_opt(2026, 12, 5)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap(),
         }
     }
 
@@ -246,24 +252,55 @@ mod tests {
                 10a2\t2026-11-02 08:00:00\t1\t0\t1\t0\n\
                 1080\t2026-11-02 08:29:59\t1\t0\t1\t0\n\
                 \0\0\0\0";
-        let summary = import_attlog(&mut journal, bytes, "clock-1", &limits(), ZONE, now()).unwrap();
+        let summary =
+            import_attlog(&mut journal, bytes, "clock-1", &limits(), ZONE, now()).unwrap();
         assert_eq!(summary.imported, 2);
         assert_eq!(summary.duplicate, 1);
         assert_eq!(summary.rejected, 7);
         let lines: Vec<u64> = summary.rejections.iter().map(|r| r.line).collect();
         assert_eq!(lines, [4, 5, 6, 7, 8, 9, 11]);
-        assert!(summary.rejections[0].reason.contains("4 tab-separated columns"), "{:?}", summary.rejections[0]);
-        assert!(summary.rejections[1].reason.contains("before the earliest"), "{:?}", summary.rejections[1]);
-        assert!(summary.rejections[2].reason.contains("after the latest"), "{:?}", summary.rejections[2]);
-        assert!(summary.rejections[3].reason.contains("no such date"), "{:?}", summary.rejections[3]);
-        assert!(summary.rejections[4].reason.to_lowercase().contains("status"), "{:?}", summary.rejections[4]);
-        assert!(summary.rejections[5].reason.contains("PIN"), "{:?}", summary.rejections[5]);
+        assert!(
+            summary.rejections[0]
+                .reason
+                .contains("4 tab-separated columns"),
+            "{:?}",
+            summary.rejections[0]
+        );
+        assert!(
+            summary.rejections[1].reason.contains("before the earliest"),
+            "{:?}",
+            summary.rejections[1]
+        );
+        assert!(
+            summary.rejections[2].reason.contains("after the latest"),
+            "{:?}",
+            summary.rejections[2]
+        );
+        assert!(
+            summary.rejections[3].reason.contains("no such date"),
+            "{:?}",
+            summary.rejections[3]
+        );
+        assert!(
+            summary.rejections[4]
+                .reason
+                .to_lowercase()
+                .contains("status"),
+            "{:?}",
+            summary.rejections[4]
+        );
+        assert!(
+            summary.rejections[5].reason.contains("PIN"),
+            "{:?}",
+            summary.rejections[5]
+        );
     }
 
     #[test]
     fn import_twice_stores_once() {
         let (_dir, mut journal) = journal();
-        let bytes = b"1001\t2026-11-02 08:10:00\t1\t0\t1\t0\n1001\t2026-11-02 18:05:00\t1\t1\t1\t0\n";
+        let bytes =
+            b"1001\t2026-11-02 08:10:00\t1\t0\t1\t0\n1001\t2026-11-02 18:05:00\t1\t1\t1\t0\n";
         let first = import_attlog(&mut journal, bytes, "clock-1", &limits(), ZONE, now()).unwrap();
         let second = import_attlog(&mut journal, bytes, "clock-1", &limits(), ZONE, now()).unwrap();
         assert_eq!((first.imported, first.duplicate), (2, 0));
@@ -273,9 +310,15 @@ mod tests {
         // The stored punch keeps the raw line and the clock's time in UTC.
         let stored = journal.events_after(0, 10).unwrap();
         assert_eq!(stored[0].raw, b"1001\t2026-11-02 08:10:00\t1\t0\t1\t0");
-        assert_eq!(stored[0].device_time.unwrap().to_rfc3339(), "2026-11-02T00:10:00+00:00");
+        assert_eq!(
+            stored[0].device_time.unwrap().to_rfc3339(),
+            "2026-11-02T00:10:00+00:00"
+        );
         assert_eq!(stored[0].subject.as_deref(), Some("1001"));
-        assert_eq!(stored[0].idempotency_key, "punch:clock-1:1001:2026-11-02T08:10:00");
+        assert_eq!(
+            stored[0].idempotency_key,
+            "punch:clock-1:1001:2026-11-02T08:10:00"
+        );
     }
 
     #[test]
@@ -285,9 +328,21 @@ mod tests {
         let many: String = (0..2000)
             .map(|i| format!("{}\t2026-11-02 08:10:00\t1\t0\t1\t0\n", 1000 + i))
             .collect();
-        let error = import_attlog(&mut journal, many.as_bytes(), "clock-1", &limits(), ZONE, now())
-            .expect_err("the journal is full");
-        assert!(error.to_string().contains("nothing of this import was stored"), "{error}");
+        let error = import_attlog(
+            &mut journal,
+            many.as_bytes(),
+            "clock-1",
+            &limits(),
+            ZONE,
+            now(),
+        )
+        .expect_err("the journal is full");
+        assert!(
+            error
+                .to_string()
+                .contains("nothing of this import was stored"),
+            "{error}"
+        );
         assert_eq!(journal.events_after(0, 10).unwrap().len(), 0);
     }
 
@@ -296,7 +351,10 @@ mod tests {
         let (_dir, mut journal) = journal();
         for bad in ["", "clock 1", "clock/1", &"x".repeat(65)] {
             let error = import_attlog(&mut journal, b"", bad, &limits(), ZONE, now()).unwrap_err();
-            assert!(error.to_string().contains("invalid device id"), "{bad}: {error}");
+            assert!(
+                error.to_string().contains("invalid device id"),
+                "{bad}: {error}"
+            );
         }
     }
 
