@@ -150,7 +150,7 @@ fn import_twice_and_through_the_api_stores_once() {
         assert_eq!(summary["imported"], 1);
         assert_eq!(summary["duplicate"], 7);
 
-        // A request without a device is a 400 that says what to send.
+        // A request without a device is a 400 whose message names what to send.
         let response = client
             .post(server.url("/api/v1/imports/attlog"))
             .body(EXPORT)

@@ -17,7 +17,7 @@ use crate::journal::{Appended, EventKind, Journal, JournalError, NewEvent};
 use crate::time::local_to_utc;
 
 /// Rejected lines listed one by one in a summary; beyond this only the
-/// count grows, so a garbage file cannot make a huge answer.
+/// count grows, so a garbage file cannot make a huge response.
 pub const MAX_LISTED_REJECTIONS: usize = 1_000;
 
 /// A line that was not imported.
@@ -27,7 +27,7 @@ pub struct Rejection {
     pub reason: String,
 }
 
-/// What an import stored.
+/// Counts and rejected lines of one import.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     pub device: String,
