@@ -24,7 +24,7 @@ where
         writer.write_record(headers).expect("write to memory");
         for row in rows {
             writer
-                .write_record(row.iter().map(|cell| neutralize_formula(cell)))
+                .write_record(row.iter().map(|cell| neutralize_formula(cell).into_owned()))
                 .expect("write to memory");
         }
         writer.flush().expect("write to memory");
