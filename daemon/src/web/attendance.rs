@@ -62,7 +62,7 @@ pub async fn page_handler(
         }
         let as_of = utc_to_local(zone, now);
         let reader = state.reader()?;
-        let data = report::load(config, &reader, month)
+        let data = report::load(config, &reader, month, false)
             .map_err(|error| ApiError::internal("failed to make the attendance report", &error))?;
         let result = report::evaluate(config, &data, month, as_of, now)
             .map_err(|error| ApiError::internal("failed to make the attendance report", &error))?;
