@@ -174,7 +174,7 @@ async fn sigterm_keeps_acknowledged_imports() {
     let to = Utc.with_ymd_and_hms(2025, 6, 3, 0, 0, 0).unwrap();
     let zone: chrono_tz::Tz = "Asia/Shanghai".parse().unwrap();
     let stored: BTreeSet<(String, chrono::NaiveDateTime)> = reader
-        .punch_rows_between(from, to)
+        .punch_rows_between(from, to, false)
         .unwrap()
         .into_iter()
         .filter(|row| row.device_id == "clock-stream")

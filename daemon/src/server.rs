@@ -38,7 +38,7 @@ pub async fn run(
     if let Err(error) = logging::apply_config_level(&config.log.level) {
         tracing::warn!(error = %error, "keeping the log level 'info'");
     }
-    tokio::spawn(shutdown::wait_for_signal());
+    shutdown::spawn_signal_watch();
 
     // The journal writer for device events, then the API's own connection.
     let (ingest, writer) = ingest::start(open_journal(&config)?)

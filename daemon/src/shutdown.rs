@@ -29,21 +29,27 @@ pub async fn requested() {
     let _ = receiver.wait_for(|stop| *stop).await;
 }
 
-/// Waits for SIGTERM or Ctrl-C, then raises the stop request.
-pub async fn wait_for_signal() {
+/// Installs the SIGTERM handler at once, then spawns a task that raises the
+/// stop request on SIGTERM or Ctrl-C. Installing before the task runs
+/// closes the window in which SIGTERM would still kill the process
+/// outright. Must be called inside a tokio runtime.
+pub fn spawn_signal_watch() {
     use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; stopping"),
-                _ = term.recv() => tracing::info!("SIGTERM received; stopping"),
+    let term = signal(SignalKind::terminate());
+    tokio::spawn(async move {
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => tracing::info!("interrupted; stopping"),
+                    _ = term.recv() => tracing::info!("SIGTERM received; stopping"),
+                }
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "failed to watch for SIGTERM; stop with Ctrl-C");
+                let _ = tokio::signal::ctrl_c().await;
+                tracing::info!("interrupted; stopping");
             }
         }
-        Err(error) => {
-            tracing::warn!(error = %error, "failed to watch for SIGTERM; stop with Ctrl-C");
-            let _ = tokio::signal::ctrl_c().await;
-            tracing::info!("interrupted; stopping");
-        }
-    }
-    request();
+        request();
+    });
 }
