@@ -24,7 +24,7 @@ use crate::journal::{Journal, JournalReader};
 
 pub use error::ApiError;
 
-/// What every handler shares.
+/// State shared by every handler.
 pub struct AppState {
     pub config: Config,
     pub journal_path: PathBuf,
