@@ -53,7 +53,7 @@ fn weekday_deadline(day: NaiveDate) -> String {
     format!("{}T00:00:00", last + Days::new(1))
 }
 
-/// The ids of the corrections a list answer contains.
+/// Returns the ids of the corrections in a list response.
 fn ids(list: &Value) -> Vec<i64> {
     list["corrections"]
         .as_array()
@@ -83,7 +83,7 @@ async fn corrections_approve_reject() {
     let file_url = |rating: i64| server.url(&format!("/api/v1/ratings/{rating}/corrections"));
     let decide_url = |id: i64, verb: &str| server.url(&format!("/api/v1/corrections/{id}/{verb}"));
 
-    // The chief of tax asks that P1 count as 满意.
+    // The chief of tax requests that P1 count as 满意.
     let (status, filed) = post(&file_url(p1), &request_body("satisfied", "S001")).await;
     assert_eq!(status, 201, "{filed}");
     let c1 = filed["id"].as_i64().expect("correction id");

@@ -10,7 +10,7 @@ use chrono::Datelike;
 use ratings_common::*;
 use serde_json::{json, Value};
 
-/// The entry of `id` in an array of objects keyed by `key`.
+/// Returns the entry of `id` in an array of objects keyed by `key`.
 fn entry<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
     list.as_array()
         .expect("array")
@@ -48,7 +48,7 @@ fn counts(value: &Value) -> Counts {
     )
 }
 
-fn line<'a>(report: &'a Value, seq: i64) -> &'a Value {
+fn line(report: &Value, seq: i64) -> &Value {
     report["ratings"]
         .as_array()
         .expect("ratings array")
@@ -91,7 +91,7 @@ async fn report_before_and_after_corrections() {
         &dir.path().join("journal.sqlite"),
         &[
             press("W01", at("10:00:00"), "very_satisfied"),
-            // 2 s after the previous press on kp-w01: a repeat.
+            // 2 s after the previous press on keypads:1: a repeat.
             press("W01", at("10:00:02"), "unsatisfied"),
             press("W01", at("10:30:00"), "unsatisfied"),
             press("W01", at("11:00:00"), "very_unsatisfied"),
@@ -177,7 +177,7 @@ async fn report_before_and_after_corrections() {
     let s004 = entry(&after["people"], "staff_id", "S004");
     assert_eq!(s004["excellent_eligible"], false);
 
-    // The original press stays; the line says who corrected it and when.
+    // The original press stays, and the line names who corrected it and when.
     let corrected = line(&after, c);
     assert_eq!(corrected["original_level"], "unsatisfied");
     assert_eq!(corrected["effective_level"], "satisfied");
@@ -273,7 +273,7 @@ from = 2026-01-01
             press("W01", "2026-11-07 10:00:00", "unsatisfied"),
             press("W01", "2026-11-16 10:00:00", "very_satisfied"),
             press("W01", "2026-11-17 19:00:00", "basically_satisfied"),
-            // Five presses within 40 s on kp-w02: a burst.
+            // Five presses within 40 s on keypads:2: a burst.
             burst("00"),
             burst("10"),
             burst("20"),
@@ -426,7 +426,7 @@ from = 2026-01-01
     .collect();
     assert_eq!(patterns, expected);
     let burst = &report["patterns"][0];
-    assert_eq!(burst["keypad"], "kp-w02");
+    assert_eq!(burst["keypad"], "keypads:2");
     assert_eq!(burst["presses"], 5);
     assert_eq!(
         (burst["first_seq"].clone(), burst["last_seq"].clone()),
@@ -489,12 +489,12 @@ from = 2026-01-01
     assert_eq!(rows.len(), 16, "header and 15 presses");
     assert_eq!(
         row(&rows, "17").join(","),
-        "17,2026-11-01 00:00:01,W01,1号窗口,kp-w01,S001,马建国,2,满意,满意,否,是,否,,,,,\
+        "17,2026-11-01 00:00:01,W01,1号窗口,keypads:1,S001,马建国,2,满意,满意,否,是,否,,,,,\
          非工作时间；非工作日"
     );
     assert_eq!(
         row(&rows, "13").join(","),
-        "13,2026-11-06 10:00:01,W03,3号窗口,kp-w03,,,4,不满意,不满意,否,是,否,,,,,无人在岗"
+        "13,2026-11-06 10:00:01,W03,3号窗口,keypads:3,,,4,不满意,不满意,否,是,否,,,,,无人在岗"
     );
 
     let (_, bytes) = get_bytes(&csv("patterns")).await;
@@ -506,11 +506,11 @@ from = 2026-01-01
     );
     assert_eq!(
         rows[1].join(","),
-        "短时连续按键,W02,kp-w02,2026-11-04 14:00:00,2026-11-04 14:00:40,6-10,5次按键"
+        "短时连续按键,W02,keypads:2,2026-11-04 14:00:00,2026-11-04 14:00:40,6-10,5次按键"
     );
     assert_eq!(
         rows[3].join(","),
-        "非工作日按键,W01,kp-w01,2026-11-01 00:00:01,,17,周末休息日"
+        "非工作日按键,W01,keypads:1,2026-11-01 00:00:01,,17,周末休息日"
     );
     assert_eq!(
         rows[10].join(","),

@@ -95,7 +95,8 @@ pub struct Press<'a> {
     pub button: u8,
 }
 
-/// A press whose button is the level's position on a five-button keypad.
+/// Builds a press whose button is the level's position on a five-button
+/// keypad.
 pub fn press<'a>(window: &'a str, at: impl Into<String>, level: &'a str) -> Press<'a> {
     let button = match level {
         "very_satisfied" => 1,
@@ -117,6 +118,17 @@ pub fn local(text: &str) -> NaiveDateTime {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("test time")
 }
 
+/// Device id of the keypad bus the test presses come from.
+pub const BUS: &str = "keypads";
+
+/// Address on the bus of the keypad at `window`: 1 for W01, 2 for W02, ...
+pub fn address_of(window: &str) -> u8 {
+    window
+        .trim_start_matches('W')
+        .parse()
+        .expect("window ids W01 to W99")
+}
+
 /// Stores presses in the journal at `journal_path` as the keypad driver
 /// does, and returns their ids (journal sequence numbers) in order. The
 /// server must not run yet, because the journal takes one writer.
@@ -125,10 +137,9 @@ pub fn store_presses(journal_path: &Path, presses: &[Press<'_>]) -> Vec<i64> {
     let mut ids = Vec::new();
     for (index, press) in presses.iter().enumerate() {
         let time = local_to_utc(DEFAULT_TIME_ZONE, local(&press.at)).expect("local time exists");
-        let keypad = format!("kp-{}", press.window.to_lowercase());
         let event = NewEvent {
             kind: EventKind::Rating,
-            device_id: keypad,
+            device_id: BUS.to_string(),
             idempotency_key: format!("test-press:{index}:{}", press.at),
             device_time: Some(time),
             received_at: time,
@@ -136,7 +147,7 @@ pub fn store_presses(journal_path: &Path, presses: &[Press<'_>]) -> Vec<i64> {
             raw: Vec::new(),
             payload: json!({
                 "window_id": press.window,
-                "keypad_address": 1,
+                "keypad_address": address_of(press.window),
                 "session": 1234,
                 "sequence": index,
                 "button": press.button,
@@ -150,9 +161,9 @@ pub fn store_presses(journal_path: &Path, presses: &[Press<'_>]) -> Vec<i64> {
     ids
 }
 
-/// The last Monday-to-Friday day before today in Asia/Shanghai. A press on
-/// that day is always within 3 working days of a Monday-to-Friday calendar
-/// when the request is filed today.
+/// Returns the last Monday-to-Friday day before today in Asia/Shanghai. A
+/// press on that day is always within 3 working days of a Monday-to-Friday
+/// calendar when the request is filed today.
 pub fn last_weekday_before_today() -> NaiveDate {
     let today = utc_to_local(DEFAULT_TIME_ZONE, Utc::now()).date();
     let mut day = today - Days::new(1);
@@ -162,7 +173,7 @@ pub fn last_weekday_before_today() -> NaiveDate {
     day
 }
 
-/// Sends a JSON POST and returns the status and the JSON answer.
+/// Sends a JSON POST and returns the status and the JSON response.
 pub async fn post(url: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(url)
@@ -171,11 +182,11 @@ pub async fn post(url: &str, body: &Value) -> (u16, Value) {
         .await
         .expect("request sent");
     let status = response.status().as_u16();
-    let value = response.json().await.expect("JSON answer");
+    let value = response.json().await.expect("JSON response");
     (status, value)
 }
 
-/// Sends a POST with a raw body and returns the status and the JSON answer.
+/// Sends a POST with a raw body and returns the status and the JSON response.
 pub async fn post_raw(url: &str, body: &'static str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(url)
@@ -185,15 +196,15 @@ pub async fn post_raw(url: &str, body: &'static str) -> (u16, Value) {
         .await
         .expect("request sent");
     let status = response.status().as_u16();
-    let value = response.json().await.expect("JSON answer");
+    let value = response.json().await.expect("JSON response");
     (status, value)
 }
 
-/// Sends a GET and returns the status and the JSON answer.
+/// Sends a GET and returns the status and the JSON response.
 pub async fn get(url: &str) -> (u16, Value) {
     let response = reqwest::get(url).await.expect("request sent");
     let status = response.status().as_u16();
-    let value = response.json().await.expect("JSON answer");
+    let value = response.json().await.expect("JSON response");
     (status, value)
 }
 
@@ -205,17 +216,17 @@ pub async fn get_bytes(url: &str) -> (u16, Vec<u8>) {
     (status, bytes)
 }
 
-/// The error code of an error answer.
+/// Returns the error code of an error response.
 pub fn code(answer: &Value) -> &str {
     answer["error"]["code"].as_str().unwrap_or("")
 }
 
-/// The error message of an error answer.
+/// Returns the error message of an error response.
 pub fn message(answer: &Value) -> &str {
     answer["error"]["message"].as_str().unwrap_or("")
 }
 
-/// The rows of a CSV answer after its BOM, split into cells. Cells in these
+/// Splits a CSV response after its BOM into rows of cells. Cells in these
 /// tests contain no commas or quotes.
 pub fn csv_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "CSV starts with a BOM");

@@ -7,11 +7,11 @@
 //!   `{"reason", "decided_by"}` decide on it (200).
 //! - `GET /api/v1/corrections?status=pending&unit=tax` lists requests.
 //!
-//! Errors: 400 for a malformed body or field, 403 when the caller may not
-//! act, 404 for an unknown rating or request, 409 when the rating already
-//! has an approved or pending correction or the request is decided, 422
-//! when the deadline has passed or the request changes nothing, and 503
-//! when the calendar does not cover the days the deadline needs.
+//! Errors are 400 for a malformed body or field and 403 when the caller may
+//! not act. An unknown rating or request is a 404. A rating that already has
+//! an approved or pending correction, or a request already decided, is a
+//! 409. A late request, or one that changes nothing, is a 422, and a
+//! deadline in a year without a calendar file is a 503.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -105,7 +105,7 @@ async fn decide(
     .await
 }
 
-/// The answer of the list.
+/// The response of the list.
 #[derive(Debug, Serialize)]
 pub struct CorrectionList {
     pub corrections: Vec<CorrectionView>,

@@ -130,8 +130,8 @@ impl Table {
     }
 }
 
-/// Parses a JSON request body into `T`, answering 400 with the field that
-/// failed: a missing, unknown or mistyped field, or a body that is no JSON.
+/// Parses a JSON request body into `T`. A missing, unknown or mistyped
+/// field, or a body that is no JSON, is a 400 whose message names the field.
 pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let invalid = |message: String| ApiError::bad_request("invalid_body", message);
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -151,16 +151,18 @@ pub fn json_body<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 /// Parses the id in a route such as `/api/v1/ratings/{id}/corrections`.
-pub fn path_id(text: &str, what: &str) -> Result<i64, ApiError> {
+pub fn path_id(text: &str, resource: &str) -> Result<i64, ApiError> {
     text.parse::<i64>().map_err(|_| {
         ApiError::bad_request(
             "invalid_id",
-            format!("invalid {what} id '{text}' in the path: expected a whole number such as 17"),
+            format!(
+                "invalid {resource} id '{text}' in the path: expected a whole number such as 17"
+            ),
         )
     })
 }
 
-/// An error answer with any status.
+/// Builds an error response with any status.
 pub fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError {
         status,

@@ -41,13 +41,13 @@ pub async fn assign(
     .await
 }
 
-/// The answer of the roster list.
+/// The response of the roster list.
 #[derive(Debug, Serialize)]
 pub struct RosterList {
     pub entries: Vec<DutyEntry>,
     /// The day of `on_duty`, when asked for.
     pub date: Option<NaiveDate>,
-    /// Each configured window with whoever is on duty on `date`.
+    /// Each configured window with the staff member on duty on `date`.
     pub on_duty: Option<Vec<WindowDuty>>,
     /// Assignment records that could not be read.
     pub unreadable_events: Vec<Unreadable>,

@@ -266,7 +266,7 @@ fn required(value: &Option<String>, example: &str) -> Result<String, String> {
 fn declared(
     id: String,
     known: &BTreeSet<&str>,
-    what: &str,
+    label: &str,
     expected: &str,
 ) -> Result<String, String> {
     if known.contains(id.as_str()) {
@@ -274,12 +274,12 @@ fn declared(
     }
     if known.is_empty() {
         return Err(format!(
-            "unknown {what} '{id}': expected {expected}, but none is declared"
+            "unknown {label} '{id}': expected {expected}, but none is declared"
         ));
     }
     let list: Vec<&str> = known.iter().copied().collect();
     Err(format!(
-        "unknown {what} '{id}': expected {expected}: {}",
+        "unknown {label} '{id}': expected {expected}: {}",
         list.join(", ")
     ))
 }

@@ -13,7 +13,7 @@
 //! approved, rejected) is read from those events by [`Ledger`], and the
 //! original press is never changed.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::records::{
@@ -283,7 +283,7 @@ pub struct DecisionInput {
 ///
 /// `raw` is the request body, kept in the record. The checks run in this
 /// order: the fields, the rating, the window's unit and its chief, earlier
-/// requests, the level, and the deadline. The caller holds the API's
+/// requests, the level, and the deadline. The caller has locked the API's
 /// writer, so no other request is stored between the checks and the append.
 pub fn file_request(
     journal: &mut Journal,
@@ -370,6 +370,8 @@ pub fn file_request(
         });
     }
 
+    // The journal stores times to the microsecond, so the payload does too.
+    let now = now.trunc_subsecs(6);
     let filed_at = utc_to_local(zone, now);
     let working_days = config.ratings.correction_working_days;
     check_request_time(&config.calendar, press.local, filed_at, working_days)?;
@@ -413,7 +415,7 @@ pub fn file_request(
 /// Checks an approval or rejection of request `request_id` and stores it.
 ///
 /// The checks run in this order: the fields, the request, who decides, and
-/// the request's state. The caller holds the API's writer.
+/// the request's state. The caller has locked the API's writer.
 pub fn decide(
     journal: &mut Journal,
     config: &Config,
@@ -454,7 +456,7 @@ pub fn decide(
     let view = ledger.get(request_id).ok_or(not_found)?;
 
     // TODO: require the bureau role from the caller's token once the API
-    // has roles; until then only the requester and the unit's own staff
+    // has roles. Until then only the requester and the unit's own staff
     // are kept from deciding.
     if view.request.requested_by == decided_by {
         return Err(CorrectionCheckError::OwnRequest {
@@ -491,6 +493,7 @@ pub fn decide(
         }
     }
 
+    let now = now.trunc_subsecs(6);
     let decided_at = utc_to_local(config.site.time_zone, now);
     let record = CorrectionDecision {
         request_id,

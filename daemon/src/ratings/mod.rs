@@ -2,10 +2,10 @@
 //! and the duty roster, stored in the journal and read back for reports.
 //!
 //! The pure rules live in [`crate::rules::ratings`]. This module stores what
-//! the API receives as journal records, derives the current state from them
-//! (a correction is pending until a decision record follows its request),
-//! and checks each new request against the configuration, the journal and
-//! the rules before it is stored. Nothing is updated in place.
+//! the API receives as journal records and derives the current state from
+//! them: a correction is pending until a decision record follows its
+//! request. Each new request is checked against the configuration, the
+//! journal and the rules before it is stored. Nothing is updated in place.
 
 pub mod corrections;
 pub mod records;

@@ -2,7 +2,7 @@
 //!
 //! | record | kind | `device_id` | `subject` | payload `type` |
 //! | --- | --- | --- | --- | --- |
-//! | keypad press | `rating` | keypad id | window id | none |
+//! | keypad press | `rating` | keypad bus id | window id | none |
 //! | correction request | `correction` | requesting staff id | `rating:SEQ` | `rating_correction_request` |
 //! | correction decision | `correction` | deciding officer | `rating:SEQ` | `rating_correction_decision` |
 //! | duty assignment | `audit` | who made the change | window id | `duty_assignment` |
@@ -65,17 +65,25 @@ impl From<RecordError> for Unreadable {
 }
 
 /// The fields of a press payload the rules read. The keypad driver stores
-/// more (`keypad_address`, `session`, `sequence`, `repeat`, `local_time`),
-/// which serde skips: repeats are recomputed with the configured window, and
-/// local time comes from the device time and the site's time zone.
+/// more (`session`, `sequence`, `repeat`, `local_time`), which serde skips:
+/// repeats are recomputed with the configured window, and local time comes
+/// from the device time and the site's time zone.
 #[derive(Debug, Deserialize)]
 struct PressPayload {
     window_id: String,
+    /// Address of the keypad on its RS-485 bus; `None` for a keypad that
+    /// is a device of its own.
+    #[serde(default)]
+    keypad_address: Option<u8>,
     button: u8,
     level: Level,
 }
 
 /// Reads a keypad press from a `rating` event.
+///
+/// One bus device carries up to 254 keypads, so the keypad the rules see
+/// is `DEVICE:ADDRESS`, such as `keypads:3`, and repeats and bursts are
+/// found per keypad rather than per bus.
 pub fn press_from_event(event: &StoredEvent, zone: Tz) -> Result<RatingPress, RecordError> {
     if event.kind != EventKind::Rating {
         return Err(RecordError::WrongKind {
@@ -93,9 +101,13 @@ pub fn press_from_event(event: &StoredEvent, zone: Tz) -> Result<RatingPress, Re
             message: error.to_string(),
         }
     })?;
+    let keypad = match payload.keypad_address {
+        Some(address) => format!("{}:{address}", event.device_id),
+        None => event.device_id.clone(),
+    };
     Ok(RatingPress {
         seq: event.seq,
-        keypad: event.device_id.clone(),
+        keypad,
         window_id: payload.window_id,
         local: utc_to_local(zone, device_time),
         level: payload.level,
@@ -167,7 +179,7 @@ pub struct DutyRecord {
     pub from: NaiveDate,
     /// Last day of duty, inclusive, or `None` for no end.
     pub to: Option<NaiveDate>,
-    /// Who made the change.
+    /// Id of the person who made the change.
     pub changed_by: String,
     /// Local time the box stored the change.
     pub changed_at: NaiveDateTime,
@@ -228,7 +240,7 @@ pub fn duty_from_event(event: &StoredEvent) -> Result<Option<DutyRecord>, Record
     }
 }
 
-/// The subject of the correction records of a rating.
+/// Returns the subject of the correction records of a rating.
 pub fn rating_subject(rating_id: i64) -> String {
     format!("rating:{rating_id}")
 }
@@ -245,8 +257,8 @@ pub fn all_time() -> (DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
-/// The journal queries the ratings need, answered by the writer and by
-/// read-only connections alike.
+/// The journal queries that the ratings read, implemented by the writer and
+/// by read-only connections alike.
 pub trait EventSource {
     /// Events of `kind` with device time in `[from, to)`.
     fn events_between(
@@ -337,7 +349,7 @@ mod tests {
         StoredEvent {
             seq,
             kind,
-            device_id: "kp-w01".to_string(),
+            device_id: "keypads".to_string(),
             idempotency_key: format!("key-{seq}"),
             device_time: Some(at),
             received_at: at,
@@ -370,7 +382,7 @@ mod tests {
         )
         .expect("valid press");
         assert_eq!(press.seq, 7);
-        assert_eq!(press.keypad, "kp-w01");
+        assert_eq!(press.keypad, "keypads:3");
         assert_eq!(press.window_id, "W01");
         assert_eq!(press.button, 2);
         assert_eq!(press.level, Level::Satisfied);
@@ -395,6 +407,18 @@ mod tests {
         no_time.device_time = None;
         let error = press_from_event(&no_time, chrono_tz::Asia::Shanghai).unwrap_err();
         assert_eq!(error, RecordError::NoDeviceTime { seq: 9 });
+
+        let mut single = driver_payload("satisfied");
+        single
+            .as_object_mut()
+            .expect("object")
+            .remove("keypad_address");
+        let press = press_from_event(
+            &event(9, EventKind::Rating, single),
+            chrono_tz::Asia::Shanghai,
+        )
+        .expect("valid press");
+        assert_eq!(press.keypad, "keypads");
 
         let punch = event(10, EventKind::Punch, json!({}));
         let error = press_from_event(&punch, chrono_tz::Asia::Shanghai).unwrap_err();

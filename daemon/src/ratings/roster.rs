@@ -6,10 +6,10 @@
 //! with the latest start date, and among equal start dates the later entry,
 //! so an API assignment with the same start date as a configured one wins.
 //! An assignment with a start date in the past moves the ratings since that
-//! date to the new staff member; the journal keeps who made the change and
+//! date to the new staff member. The journal keeps who made the change and
 //! when.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::records::{
@@ -40,7 +40,7 @@ pub enum DutyCheckError {
     Journal(#[from] JournalError),
 }
 
-/// Where a roster entry comes from.
+/// Origin of a roster entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "source", rename_all = "snake_case")]
 pub enum DutySource {
@@ -129,7 +129,7 @@ fn api_entry(seq: i64, record: DutyRecord) -> DutyEntry {
     }
 }
 
-/// Who is on duty at each configured window on one day.
+/// The staff member on duty at one configured window on one day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct WindowDuty {
     pub window_id: String,
@@ -180,7 +180,7 @@ pub struct DutyInput {
     /// Last day of duty, YYYY-MM-DD; absent or null for no end.
     #[serde(default)]
     pub to: Option<String>,
-    /// Who makes the change.
+    /// Id of the person making the change.
     pub changed_by: String,
     /// Why; optional.
     #[serde(default)]
@@ -251,8 +251,10 @@ pub fn assign(
         });
     }
 
-    // TODO: check the caller's role from its token once the API has roles;
-    // until then `changed_by` is recorded as given.
+    // TODO: check the caller's role from its token once the API has roles.
+    // Until then `changed_by` is recorded as given.
+    // The journal stores times to the microsecond, so the payload does too.
+    let now = now.trunc_subsecs(6);
     let record = DutyRecord {
         window_id: window_id.to_string(),
         staff_id: staff_id.to_string(),

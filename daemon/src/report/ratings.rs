@@ -28,7 +28,7 @@ pub enum ReportError {
     Journal(#[from] JournalError),
 }
 
-/// What a month's report is computed from.
+/// The journal data of a month's report.
 #[derive(Debug, Clone)]
 pub struct RatingsData {
     /// Presses of the month, and those up to the repeat window before it,
@@ -130,7 +130,7 @@ pub fn load(
     })
 }
 
-/// The configured windows as the rules list them.
+/// Lists the configured windows as the rules read them.
 pub fn windows(config: &Config) -> Vec<WindowInfo> {
     config
         .units
@@ -271,8 +271,8 @@ pub const PATTERN_HEADERS: [&str; 7] = [
     "说明",
 ];
 
-/// The month per window, one row per configured window, then windows
-/// pressed but not configured.
+/// Writes the month per window as CSV: one row per configured window, then
+/// windows pressed but not configured.
 pub fn windows_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     let rows = report.ratings.windows.iter().map(|window| {
         let mut row = vec![
@@ -294,7 +294,7 @@ pub fn windows_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     write_table(&WINDOW_HEADERS, rows)
 }
 
-/// The month per staff member on duty.
+/// Writes the month per staff member on duty as CSV.
 pub fn people_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     let rows = report.ratings.people.iter().map(|person| {
         let staff = report.staff.iter().find(|s| s.id == person.staff_id);
@@ -319,7 +319,7 @@ pub fn people_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     write_table(&PEOPLE_HEADERS, rows)
 }
 
-/// Every press of the month, with its correction and flags.
+/// Writes every press of the month, with its correction and flags, as CSV.
 pub fn ratings_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     let rows = report
         .ratings
@@ -329,7 +329,7 @@ pub fn ratings_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     write_table(&RATING_HEADERS, rows)
 }
 
-/// Every suspicious pattern of the month.
+/// Writes every suspicious pattern of the month as CSV.
 pub fn patterns_csv(report: &RatingsReport<'_>) -> Vec<u8> {
     let rows = report.ratings.patterns.iter().map(pattern_row);
     write_table(&PATTERN_HEADERS, rows)
@@ -534,8 +534,8 @@ fn yes_no(flag: bool) -> &'static str {
     }
 }
 
-/// A fraction as a percentage with two decimals, "71.43%", or empty for
-/// `None`.
+/// Formats a fraction as a percentage with two decimals, "71.43%", or as
+/// an empty cell for `None`.
 fn percent(value: Option<f64>) -> String {
     match value {
         Some(fraction) => format!("{:.2}%", fraction * 100.0),
@@ -543,7 +543,7 @@ fn percent(value: Option<f64>) -> String {
     }
 }
 
-/// A number without a trailing ".0" for whole values: 7.5, 15.
+/// Formats a number without a trailing ".0" for whole values: 7.5, 15.
 fn number(value: f64) -> String {
     if value.fract() == 0.0 {
         format!("{value:.0}")
