@@ -26,6 +26,8 @@ pub mod ingest;
 pub mod journal;
 /// Log output through tracing.
 pub mod logging;
+/// Ratings records in the journal: presses, corrections, duty roster.
+pub mod ratings;
 /// Monthly reports built from rule results: JSON and CSV.
 pub mod report;
 /// Pure attendance rules: checkpoints, sessions, month totals.

@@ -72,6 +72,8 @@ pub(super) struct Input {
     pub unknown_pins_as_people: bool,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub ratings: super::ratings::RatingsInput,
+    pub duty: Vec<super::ratings::RawDuty>,
 }
 
 #[derive(Debug)]
@@ -196,6 +198,8 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .unwrap_or(UNKNOWN_PINS_AS_PEOPLE),
         units: raw.unit,
         staff: raw.staff,
+        ratings: super::ratings::merge_ratings(raw.ratings),
+        duty: raw.duty,
     }
 }
 

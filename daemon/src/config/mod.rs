@@ -22,6 +22,7 @@
 mod attendance;
 mod defaults;
 mod error;
+mod ratings;
 mod raw;
 mod roster;
 mod validate;
@@ -36,6 +37,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
+use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
 pub use error::{ConfigError, ConfigErrors, KeyError};
@@ -58,6 +60,11 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// `[ratings]`: settings of the satisfaction keypad rules.
+    pub ratings: RatingSettings,
+    /// The `[[duty]]` entries in file order: who serves which window from
+    /// which day. The API adds assignments on top of these.
+    pub duty: Vec<DutyAssignment>,
 }
 
 /// `[site]`: the hall this box serves.

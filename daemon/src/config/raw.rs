@@ -29,6 +29,8 @@ pub(super) struct RawConfig {
     pub roster: RawRoster,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub ratings: super::ratings::RawRatings,
+    pub duty: Vec<super::ratings::RawDuty>,
 }
 
 /// `[site]`

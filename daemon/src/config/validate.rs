@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::error::{ConfigErrors, Problems};
+use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
 use super::roster::validate_roster;
 use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
@@ -43,8 +44,12 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
+    let ratings = validate_ratings(&input.ratings, &mut problems);
+    let duty = validate_duty(&input.duty, &input.units, &input.staff, &mut problems);
 
-    match (site, http, journal, calendar, attendance, import, people) {
+    match (
+        site, http, journal, calendar, attendance, import, people, ratings, duty,
+    ) {
         (
             Some(site),
             Some(http),
@@ -53,6 +58,8 @@ pub(super) fn validate(
             Some(attendance),
             Some(import),
             Some((units, staff)),
+            Some(ratings),
+            Some(duty),
         ) if problems.is_empty() => Ok(Config {
             source: source.to_path_buf(),
             site,
@@ -64,6 +71,8 @@ pub(super) fn validate(
             roster,
             units,
             staff,
+            ratings,
+            duty,
         }),
         _ => {
             debug_assert!(!problems.is_empty(), "a section failed without a problem");
