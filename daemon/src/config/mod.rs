@@ -19,6 +19,7 @@
 //! defaults and a field in `defaults::Input`, a validation function called
 //! from `validate::validate`, and a field in [`Config`].
 
+mod adms;
 mod attendance;
 mod defaults;
 mod error;
@@ -38,6 +39,7 @@ use chrono_tz::Tz;
 use crate::calendar::Calendar;
 use crate::rules::AttendanceSettings;
 
+pub use adms::{AdmsClock, AdmsSettings};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 
 /// The validated configuration of one site.
@@ -58,6 +60,8 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// `[adms]`: network clocks that push punches over HTTP.
+    pub adms: AdmsSettings,
 }
 
 /// `[site]`: the hall this box serves.

@@ -43,8 +43,11 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
+    let adms = super::adms::validate_adms(&input.adms, &mut problems);
 
-    match (site, http, journal, calendar, attendance, import, people) {
+    match (
+        site, http, journal, calendar, attendance, import, people, adms,
+    ) {
         (
             Some(site),
             Some(http),
@@ -53,6 +56,7 @@ pub(super) fn validate(
             Some(attendance),
             Some(import),
             Some((units, staff)),
+            Some(adms),
         ) if problems.is_empty() => Ok(Config {
             source: source.to_path_buf(),
             site,
@@ -64,6 +68,7 @@ pub(super) fn validate(
             roster,
             units,
             staff,
+            adms,
         }),
         _ => {
             debug_assert!(!problems.is_empty(), "a section failed without a problem");
