@@ -19,6 +19,7 @@
 //! defaults and a field in `defaults::Input`, a validation function called
 //! from `validate::validate`, and a field in [`Config`].
 
+mod adms;
 mod attendance;
 mod defaults;
 mod error;
@@ -40,6 +41,7 @@ use crate::calendar::Calendar;
 use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
+pub use adms::{AdmsClock, AdmsSettings};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 
 /// The validated configuration of one site.
@@ -65,6 +67,8 @@ pub struct Config {
     /// The `[[duty]]` entries in file order: who serves which window from
     /// which day. The API adds assignments on top of these.
     pub duty: Vec<DutyAssignment>,
+    /// `[adms]`: network clocks that push punches over HTTP.
+    pub adms: AdmsSettings,
 }
 
 /// `[site]`: the hall this box serves.

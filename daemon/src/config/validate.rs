@@ -47,38 +47,30 @@ pub(super) fn validate(
     let ratings = validate_ratings(&input.ratings, &mut problems);
     let duty = validate_duty(&input.duty, &input.units, &input.staff, &mut problems);
 
-    match (
-        site, http, journal, calendar, attendance, import, people, ratings, duty,
-    ) {
-        (
-            Some(site),
-            Some(http),
-            Some(journal),
-            Some(calendar),
-            Some(attendance),
-            Some(import),
-            Some((units, staff)),
-            Some(ratings),
-            Some(duty),
-        ) if problems.is_empty() => Ok(Config {
-            source: source.to_path_buf(),
-            site,
-            http,
-            journal,
-            calendar,
-            attendance,
-            import,
-            roster,
-            units,
-            staff,
-            ratings,
-            duty,
-        }),
-        _ => {
-            debug_assert!(!problems.is_empty(), "a section failed without a problem");
-            Err(problems.into_errors(source))
-        }
+    let adms = super::adms::validate_adms(&input.adms, &mut problems);
+
+    if !problems.is_empty() {
+        return Err(problems.into_errors(source));
     }
+    // A section validator returns None only after recording a problem, so
+    // with no problems every section is Some.
+    const VALID: &str = "a section without problems is valid";
+    let (units, staff) = people.expect(VALID);
+    Ok(Config {
+        source: source.to_path_buf(),
+        site: site.expect(VALID),
+        http: http.expect(VALID),
+        journal: journal.expect(VALID),
+        calendar: calendar.expect(VALID),
+        attendance: attendance.expect(VALID),
+        import: import.expect(VALID),
+        roster,
+        units,
+        staff,
+        ratings: ratings.expect(VALID),
+        duty: duty.expect(VALID),
+        adms: adms.expect(VALID),
+    })
 }
 
 fn validate_site(input: &SiteInput, problems: &mut Problems) -> Option<Site> {
