@@ -46,6 +46,16 @@ pub async fn run(
     let api_journal = open_journal(&config)?;
     let journal_path = config.journal.path.clone();
 
+    // Network clocks get a listener of their own once the journal writer
+    // runs, so their first upload has somewhere to go.
+    let adms = crate::adms::start(&config, ingest.clone())
+        .await
+        .context("failed to start the ADMS listener for network clocks")?;
+    if let Some(adms) = &adms {
+        // A plain line on stdout, as for the API below.
+        println!("hallbox: adms listening on http://{}", adms.address());
+    }
+
     let address = listen.unwrap_or(config.http.listen);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -90,6 +100,11 @@ pub async fn run(
         ),
     }
     supervisor.abort();
+
+    // Network clocks get a grace time of their own for uploads in flight.
+    if let Some(adms) = adms {
+        adms.stop().await;
+    }
 
     // Let the devices finish the exchange in hand, then stop the rest.
     let devices_done = async { while devices.join_next().await.is_some() {} };

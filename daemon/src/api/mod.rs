@@ -5,10 +5,13 @@
 //! never stalls the device tasks.
 
 pub mod attendance;
+pub mod corrections;
 pub mod error;
 pub mod health;
 pub mod imports;
 pub mod observe;
+pub mod ratings;
+pub mod roster;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -58,6 +61,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ui/", get(web::index))
         .route("/ui/attendance", get(web::attendance::page_handler))
         .route("/ui/devices", get(web::devices::page_handler))
+        .route("/api/v1/ratings/monthly", get(ratings::monthly))
+        .route(
+            "/api/v1/ratings/:id/corrections",
+            post(corrections::request),
+        )
+        .route("/api/v1/corrections", get(corrections::list))
+        .route(
+            "/api/v1/corrections/:id/approve",
+            post(corrections::approve),
+        )
+        .route("/api/v1/corrections/:id/reject", post(corrections::reject))
+        .route(
+            "/api/v1/roster/duty",
+            get(roster::list).post(roster::assign),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)

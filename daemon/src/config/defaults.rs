@@ -76,10 +76,13 @@ pub(super) struct Input {
     pub attendance: AttendanceInput,
     pub import: ImportInput,
     pub unknown_pins_as_people: bool,
+    pub adms: super::adms::AdmsInput,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
     pub log_level: String,
     pub lost_device_seconds: i64,
+    pub ratings: super::ratings::RatingsInput,
+    pub duty: Vec<super::ratings::RawDuty>,
 }
 
 #[derive(Debug)]
@@ -202,6 +205,7 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .roster
             .unknown_pins_as_people
             .unwrap_or(UNKNOWN_PINS_AS_PEOPLE),
+        adms: super::adms::merge(raw.adms),
         units: raw.unit,
         staff: raw.staff,
         log_level: raw.log.level.unwrap_or_else(|| LOG_LEVEL.to_string()),
@@ -209,6 +213,8 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .health
             .lost_device_seconds
             .unwrap_or(LOST_DEVICE_SECONDS),
+        ratings: super::ratings::merge_ratings(raw.ratings),
+        duty: raw.duty,
     }
 }
 

@@ -27,10 +27,13 @@ pub(super) struct RawConfig {
     pub attendance: RawAttendance,
     pub import: RawImport,
     pub roster: RawRoster,
+    pub adms: super::adms::RawAdms,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
     pub log: RawLog,
     pub health: RawHealth,
+    pub ratings: super::ratings::RawRatings,
+    pub duty: Vec<super::ratings::RawDuty>,
 }
 
 /// `[site]`

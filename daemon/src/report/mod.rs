@@ -3,4 +3,5 @@
 pub mod attendance;
 pub mod csv;
 pub mod outages;
+pub mod ratings;
 pub mod xlsx;
