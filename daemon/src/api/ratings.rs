@@ -10,16 +10,17 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 
-use super::attendance::{parse_month, uncovered_month};
+use super::attendance::{attachment, parse_month, uncovered_month};
 use super::{blocking, ApiError, AppState};
 use crate::report::ratings::{self as report, ReportError};
+use crate::report::{outages, ratings_xlsx, xlsx};
 use crate::rules::ratings::RatingsError;
 
 const PARAMETERS: &str = "month, format, table";
 
-/// Serves the ratings of `month=YYYY-MM` as JSON, or as CSV with
+/// Serves the ratings of `month=YYYY-MM` as JSON, as CSV with
 /// `format=csv` and `table=windows` (default), `people`, `ratings` or
-/// `patterns`.
+/// `patterns`, or as an Excel workbook of every table with `format=xlsx`.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
@@ -45,10 +46,12 @@ pub async fn monthly(
                  people, ratings or patterns",
             )),
             (Some("csv"), table) => Some(Table::parse(table)?),
+            // The workbook holds every table, so `table` is ignored.
+            (Some("xlsx"), _) => Some(Table::Workbook),
             (Some(other), _) => {
                 return Err(ApiError::bad_request(
                     "invalid_format",
-                    format!("invalid format '{other}': expected json or csv"),
+                    format!("invalid format '{other}': expected json, csv or xlsx"),
                 ))
             }
         };
@@ -68,6 +71,18 @@ pub async fn monthly(
             return Ok(axum::Json(&result).into_response());
         };
         let bytes = match table {
+            Table::Workbook => {
+                let zone = config.site.time_zone;
+                let outages = outages::month_outages(&reader, zone, month).map_err(|error| {
+                    ApiError::internal("failed to read device outages from the journal", &error)
+                })?;
+                let bytes =
+                    ratings_xlsx::ratings_workbook(&result, &outages, zone).map_err(|error| {
+                        ApiError::internal("failed to write the Excel workbook", &error)
+                    })?;
+                let file_name = format!("ratings-{month}.xlsx");
+                return Ok(attachment(xlsx::CONTENT_TYPE, file_name, bytes));
+            }
             Table::Windows => report::windows_csv(&result),
             Table::People => report::people_csv(&result),
             Table::Ratings => report::ratings_csv(&result),
@@ -100,6 +115,8 @@ fn report_error(error: ReportError) -> ApiError {
 
 #[derive(Debug, Clone, Copy)]
 enum Table {
+    /// `format=xlsx`: every table in one workbook.
+    Workbook,
     Windows,
     People,
     Ratings,
@@ -126,6 +143,7 @@ impl Table {
             Table::People => "people",
             Table::Ratings => "ratings",
             Table::Patterns => "patterns",
+            Table::Workbook => "workbook",
         }
     }
 }

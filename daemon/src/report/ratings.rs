@@ -274,65 +274,96 @@ pub const PATTERN_HEADERS: [&str; 7] = [
 /// Writes the month per window as CSV: one row per configured window, then
 /// windows pressed but not configured.
 pub fn windows_csv(report: &RatingsReport<'_>) -> Vec<u8> {
-    let rows = report.ratings.windows.iter().map(|window| {
-        let mut row = vec![
-            window.window_id.clone(),
-            window.name.clone().unwrap_or_default(),
-            unit_name(report, window.unit_id.as_deref()),
-        ];
-        row.extend(tally_cells(&window.tally));
-        row.extend([
-            window.tally.unsatisfied.to_string(),
-            window.nobody_on_duty.to_string(),
-            number(window.item_points),
-            number(window.deduction),
-            number(window.score),
-            yes_no(window.excellent_eligible).to_string(),
-        ]);
-        row
-    });
-    write_table(&WINDOW_HEADERS, rows)
+    write_table(&WINDOW_HEADERS, window_rows(report))
+}
+
+/// Builds the cells of [`windows_csv`], one row per window, in the order of
+/// [`WINDOW_HEADERS`].
+pub fn window_rows(report: &RatingsReport<'_>) -> Vec<Vec<String>> {
+    report
+        .ratings
+        .windows
+        .iter()
+        .map(|window| {
+            let mut row = vec![
+                window.window_id.clone(),
+                window.name.clone().unwrap_or_default(),
+                unit_name(report, window.unit_id.as_deref()),
+            ];
+            row.extend(tally_cells(&window.tally));
+            row.extend([
+                window.tally.unsatisfied.to_string(),
+                window.nobody_on_duty.to_string(),
+                number(window.item_points),
+                number(window.deduction),
+                number(window.score),
+                yes_no(window.excellent_eligible).to_string(),
+            ]);
+            row
+        })
+        .collect()
 }
 
 /// Writes the month per staff member on duty as CSV.
 pub fn people_csv(report: &RatingsReport<'_>) -> Vec<u8> {
-    let rows = report.ratings.people.iter().map(|person| {
-        let staff = report.staff.iter().find(|s| s.id == person.staff_id);
-        let window_names: Vec<String> = person
-            .window_ids
-            .iter()
-            .map(|id| window_name(report, id))
-            .collect();
-        let mut row = vec![
-            person.staff_id.clone(),
-            staff.map(|s| s.name.clone()).unwrap_or_default(),
-            unit_name(report, staff.map(|s| s.unit_id.as_str())),
-            window_names.join("、"),
-        ];
-        row.extend(tally_cells(&person.tally));
-        row.extend([
-            person.tally.unsatisfied.to_string(),
-            yes_no(person.excellent_eligible).to_string(),
-        ]);
-        row
-    });
-    write_table(&PEOPLE_HEADERS, rows)
+    write_table(&PEOPLE_HEADERS, people_rows(report))
+}
+
+/// Builds the cells of [`people_csv`], one row per staff member on duty,
+/// in the order of [`PEOPLE_HEADERS`].
+pub fn people_rows(report: &RatingsReport<'_>) -> Vec<Vec<String>> {
+    report
+        .ratings
+        .people
+        .iter()
+        .map(|person| {
+            let staff = report.staff.iter().find(|s| s.id == person.staff_id);
+            let window_names: Vec<String> = person
+                .window_ids
+                .iter()
+                .map(|id| window_name(report, id))
+                .collect();
+            let mut row = vec![
+                person.staff_id.clone(),
+                staff.map(|s| s.name.clone()).unwrap_or_default(),
+                unit_name(report, staff.map(|s| s.unit_id.as_str())),
+                window_names.join("、"),
+            ];
+            row.extend(tally_cells(&person.tally));
+            row.extend([
+                person.tally.unsatisfied.to_string(),
+                yes_no(person.excellent_eligible).to_string(),
+            ]);
+            row
+        })
+        .collect()
 }
 
 /// Writes every press of the month, with its correction and flags, as CSV.
 pub fn ratings_csv(report: &RatingsReport<'_>) -> Vec<u8> {
-    let rows = report
+    write_table(&RATING_HEADERS, rating_rows(report))
+}
+
+/// Builds the cells of [`ratings_csv`], one row per press, in the order of
+/// [`RATING_HEADERS`].
+pub fn rating_rows(report: &RatingsReport<'_>) -> Vec<Vec<String>> {
+    report
         .ratings
         .ratings
         .iter()
-        .map(|line| rating_row(report, line));
-    write_table(&RATING_HEADERS, rows)
+        .map(|line| rating_row(report, line))
+        .collect()
 }
 
 /// Writes every suspicious pattern of the month as CSV.
 pub fn patterns_csv(report: &RatingsReport<'_>) -> Vec<u8> {
-    let rows = report.ratings.patterns.iter().map(pattern_row);
-    write_table(&PATTERN_HEADERS, rows)
+    write_table(&PATTERN_HEADERS, pattern_rows(report))
+}
+
+/// Builds the cells of [`patterns_csv`], one row per pattern, in the order
+/// of [`PATTERN_HEADERS`].
+pub fn pattern_rows(report: &RatingsReport<'_>) -> Vec<Vec<String>> {
+    report.ratings.patterns.iter().map(pattern_row).collect()
 }
 
 /// Cells from 按键次数 to 满意率, in the order of the headers.

@@ -40,18 +40,21 @@ const ORANGE_TEXT: u32 = 0x9C5700;
 const GREY_FILL: u32 = 0xE7E6E6;
 
 /// The cell formats one workbook uses.
-struct Formats {
-    header: Format,
-    plain: Format,
-    bad: Format,
-    warn: Format,
-    pending: Format,
-    total: Format,
-    title: Format,
+pub(crate) struct Formats {
+    pub header: Format,
+    pub plain: Format,
+    /// Red: missing, absent, unsatisfied, not eligible.
+    pub bad: Format,
+    /// Orange: late, early, flagged for a check.
+    pub warn: Format,
+    /// Grey: pending or not counted.
+    pub pending: Format,
+    pub total: Format,
+    pub title: Format,
 }
 
 impl Formats {
-    fn new() -> Formats {
+    pub(crate) fn new() -> Formats {
         let cell = Format::new()
             .set_border(FormatBorder::Thin)
             .set_align(FormatAlign::VerticalCenter);
@@ -80,7 +83,7 @@ impl Formats {
 
 /// Writes a header row at row 0, freezes it, and repeats it on every
 /// printed page.
-fn write_headers(
+pub(crate) fn write_headers(
     sheet: &mut Worksheet,
     headers: &[&str],
     widths: &[f64],
@@ -100,7 +103,7 @@ fn write_headers(
 }
 
 /// Excel's name of column `col` (0 is A).
-fn column_name(col: ColNum) -> String {
+pub(crate) fn column_name(col: ColNum) -> String {
     let mut name = String::new();
     let mut n = u32::from(col) + 1;
     while n > 0 {
@@ -114,14 +117,14 @@ fn column_name(col: ColNum) -> String {
 /// A `=SUM(X2:Xn)` formula over the data rows `1..last_row` of `col`,
 /// carrying `value` as its computed result so that readers that do not
 /// recalculate see the total too.
-fn sum_formula(col: ColNum, last_row: RowNum, value: f64) -> Formula {
+pub(crate) fn sum_formula(col: ColNum, last_row: RowNum, value: f64) -> Formula {
     let letter = column_name(col);
     Formula::new(format!("=SUM({letter}2:{letter}{})", last_row + 1))
         .set_result(format_number(value))
 }
 
 /// A number as Excel's cached formula result writes it: "12", "17.5".
-fn format_number(value: f64) -> String {
+pub(crate) fn format_number(value: f64) -> String {
     if value.fract() == 0.0 {
         format!("{value:.0}")
     } else {
@@ -386,13 +389,49 @@ fn notes_sheet(
     )?;
     row += 2;
 
+    row = write_outages(
+        sheet,
+        row,
+        outages,
+        "中断期间的缺卡可能是设备原因，请核实后再作处理。",
+        formats,
+    )?;
+    row += 1;
+
+    sheet.write_string_with_format(row, 0, "未登记工号", &formats.title)?;
+    row += 1;
+    if report.attendance.unknown_credentials.is_empty() {
+        sheet.write_string(row, 0, "本月没有未登记工号的打卡。")?;
+    } else {
+        sheet.write_string_with_format(row, 0, "工号", &formats.header)?;
+        sheet.write_string_with_format(row, 1, "打卡次数", &formats.header)?;
+        row += 1;
+        for unknown in &report.attendance.unknown_credentials {
+            sheet.write_string_with_format(row, 0, unknown.pin, &formats.plain)?;
+            sheet.write_number_with_format(row, 1, unknown.count as f64, &formats.plain)?;
+            row += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the 设备中断记录 (device outages) section from `row` on, with
+/// `advice` above the table when there is an outage, and returns the row
+/// after it.
+pub(crate) fn write_outages(
+    sheet: &mut Worksheet,
+    mut row: RowNum,
+    outages: &[Outage],
+    advice: &str,
+    formats: &Formats,
+) -> Result<RowNum, XlsxError> {
     sheet.write_string_with_format(row, 0, "设备中断记录", &formats.title)?;
     row += 1;
     if outages.is_empty() {
         sheet.write_string(row, 0, "本月没有设备中断。")?;
         row += 1;
     } else {
-        sheet.write_string(row, 0, "中断期间的缺卡可能是设备原因，请核实后再作处理。")?;
+        sheet.write_string(row, 0, advice)?;
         row += 1;
         for (col, header) in ["设备", "中断开始", "恢复时间", "原因"].iter().enumerate()
         {
@@ -415,23 +454,7 @@ fn notes_sheet(
             row += 1;
         }
     }
-    row += 1;
-
-    sheet.write_string_with_format(row, 0, "未登记工号", &formats.title)?;
-    row += 1;
-    if report.attendance.unknown_credentials.is_empty() {
-        sheet.write_string(row, 0, "本月没有未登记工号的打卡。")?;
-    } else {
-        sheet.write_string_with_format(row, 0, "工号", &formats.header)?;
-        sheet.write_string_with_format(row, 1, "打卡次数", &formats.header)?;
-        row += 1;
-        for unknown in &report.attendance.unknown_credentials {
-            sheet.write_string_with_format(row, 0, unknown.pin, &formats.plain)?;
-            sheet.write_number_with_format(row, 1, unknown.count as f64, &formats.plain)?;
-            row += 1;
-        }
-    }
-    Ok(())
+    Ok(row)
 }
 
 /// "2026-11" as "2026年11月".
@@ -442,11 +465,11 @@ pub fn month_zh(month: &str) -> String {
     }
 }
 
-fn minute(at: NaiveDateTime) -> String {
+pub(crate) fn minute(at: NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn local_time(at: DateTime<Utc>, zone: Tz) -> String {
+pub(crate) fn local_time(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
