@@ -410,3 +410,91 @@ async fn device_and_error_pages_in_chromium() {
         std::panic::resume_unwind(error.into_panic());
     }
 }
+
+mod ops_support;
+mod ratings_common;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_page_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ops_support::ratings_hall(dir.path());
+    let server = support::Server::start(&config);
+    let url = server.url("/ui/ratings?month=2026-11");
+
+    let checks = tokio::task::spawn_blocking(move || {
+        let Some(mut browser) = Browser::open(&url) else {
+            return;
+        };
+        assert_eq!(
+            browser.eval("document.title"),
+            "2026年11月 评价月报 - 测试县政务服务中心"
+        );
+        assert_eq!(
+            browser.eval("document.querySelector('#hall').innerText"),
+            "全厅按键 9 次 · 有效评价 8 条 · 满意率 62.50% · 不满意评价 3 条"
+        );
+        assert_eq!(browser.eval("performance.getEntriesByType('resource').map(e => e.name)"), json!([]));
+
+        // Windows in configuration order, then the hall's 合计 row.
+        let rows = text_rows(&browser.eval(&rows_of("table#windows")));
+        assert_eq!(rows.len(), 1 + 3 + 1);
+        assert_eq!(
+            rows[0],
+            [
+                "窗口", "名称", "窗口单位", "有效评价", "非常满意", "满意", "基本满意", "不满意",
+                "非常不满意", "满意率", "重复按键", "扣分", "得分", "可评优秀",
+            ]
+        );
+        assert_eq!(
+            rows[1],
+            ["W01", "1号窗口", "县税务局", "4", "1", "1", "0", "1", "1", "50.00%", "1", "6", "9", "否"]
+        );
+        assert_eq!(
+            rows[2],
+            ["W02", "2号窗口", "县税务局", "2", "0", "2", "0", "0", "0", "100.00%", "0", "0", "15", "是"]
+        );
+        assert_eq!(
+            rows[4],
+            ["合计", "3 个窗口", "", "8", "1", "3", "1", "2", "1", "62.50%", "1", "", "", ""]
+        );
+
+        // What needs a look is red: W01's unsatisfied counts and its 否.
+        let red = browser.eval(
+            "[...document.querySelectorAll('table#windows tbody tr')[0].cells].filter(c => getComputedStyle(c).backgroundColor === 'rgb(255, 215, 213)').map(c => c.innerText)",
+        );
+        assert_eq!(red, json!(["1", "1", "否"]));
+
+        // People on duty: S002 at W01, S003 at W02, S004 at W03.
+        let people = text_rows(&browser.eval(&rows_of("table#people")));
+        let names: Vec<&str> = people[1..].iter().map(|row| row[1].as_str()).collect();
+        assert_eq!(names, ["韩丽", "才让卓玛", "李振华"]);
+
+        // The two presses flagged for a check.
+        let patterns = text_rows(&browser.eval(&rows_of("table#patterns")));
+        assert_eq!(patterns.len(), 1 + 2);
+        let kinds: Vec<&str> = patterns[1..].iter().map(|row| row[0].as_str()).collect();
+        assert!(kinds.contains(&"非工作日按键"), "{kinds:?}");
+        assert!(kinds.contains(&"非工作时间按键"), "{kinds:?}");
+
+        // The navigation marks this page, and printing leaves it out.
+        assert_eq!(
+            browser.eval("document.querySelector('nav a[aria-current=page]').innerText"),
+            "评价月报"
+        );
+        browser.call("Emulation.setEmulatedMedia", json!({ "media": "print" }));
+        assert_eq!(
+            browser.eval("getComputedStyle(document.querySelector('nav')).display"),
+            "none"
+        );
+
+        browser.phone();
+        assert_eq!(
+            browser.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+            true
+        );
+    })
+    .await;
+    if let Err(error) = checks {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}

@@ -399,3 +399,161 @@ async fn xlsx_matches_json_report() {
         "the demo's unknown PIN"
     );
 }
+
+mod ops_support;
+mod ratings_common;
+
+#[tokio::test]
+async fn ratings_xlsx_matches_json_report() {
+    use hallbox::report::ratings::WINDOW_HEADERS;
+    use hallbox::report::ratings_xlsx::RATINGS_SHEETS;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = ops_support::ratings_hall(dir.path());
+    let server = support::Server::start(&config);
+    let query = "/api/v1/ratings/monthly?month=2026-11";
+    let report: Json = reqwest::get(server.url(query))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let response = reqwest::get(server.url(&format!("{query}&format=xlsx")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"ratings-2026-11.xlsx\""
+    );
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
+    assert_eq!(workbook.sheet_names(), RATINGS_SHEETS);
+
+    // 窗口评价: headers, one row per window against the JSON, then 合计.
+    let sheet = workbook.worksheet_range("窗口评价").unwrap();
+    let windows = report["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 3);
+    assert_eq!(sheet.height(), 1 + windows.len() + 1);
+    let headers: Vec<String> = (0..WINDOW_HEADERS.len())
+        .map(|col| cell_text(sheet.get((0, col)).unwrap()))
+        .collect();
+    assert_eq!(headers, WINDOW_HEADERS);
+    let levels = [
+        "very_satisfied",
+        "satisfied",
+        "basically_satisfied",
+        "unsatisfied",
+        "very_unsatisfied",
+    ];
+    for (index, window) in windows.iter().enumerate() {
+        let row = index + 1;
+        let id = window["window_id"].as_str().unwrap();
+        assert_eq!(cell_text(sheet.get((row, 0)).unwrap()), id);
+        assert_eq!(
+            cell_number(sheet.get((row, 3)).unwrap()),
+            window["presses"].as_f64().unwrap(),
+            "{id} presses"
+        );
+        assert_eq!(
+            cell_number(sheet.get((row, 7)).unwrap()),
+            window["valid"].as_f64().unwrap(),
+            "{id} valid"
+        );
+        for (offset, level) in levels.iter().enumerate() {
+            let expected = window["counts"][level].as_f64().unwrap();
+            assert_eq!(
+                cell_number(sheet.get((row, 8 + offset)).unwrap()),
+                expected,
+                "{id} {level}"
+            );
+        }
+        let rate = cell_number(sheet.get((row, 13)).unwrap());
+        let expected = window["satisfaction_rate"].as_f64().unwrap();
+        assert!(
+            (rate - expected).abs() < 0.00005,
+            "{id} rate {rate} vs {expected}"
+        );
+        assert_eq!(
+            cell_number(sheet.get((row, 17)).unwrap()),
+            window["deduction"].as_f64().unwrap()
+        );
+        assert_eq!(
+            cell_number(sheet.get((row, 18)).unwrap()),
+            window["score"].as_f64().unwrap()
+        );
+        let eligible = if window["excellent_eligible"] == true {
+            "是"
+        } else {
+            "否"
+        };
+        assert_eq!(cell_text(sheet.get((row, 19)).unwrap()), eligible);
+    }
+    // The hand-worked values: W01 scores 9, W03 12, W02 15.
+    let scores: Vec<f64> = (1..=3)
+        .map(|row| cell_number(sheet.get((row, 18)).unwrap()))
+        .collect();
+    assert_eq!(
+        scores,
+        [9.0, 15.0, 12.0],
+        "W01, W02, W03 in configuration order"
+    );
+
+    let total = 1 + windows.len();
+    assert_eq!(cell_text(sheet.get((total, 0)).unwrap()), "合计");
+    assert_eq!(
+        cell_number(sheet.get((total, 7)).unwrap()),
+        8.0,
+        "valid ratings of the hall"
+    );
+    assert_eq!(cell_number(sheet.get((total, 11)).unwrap()), 2.0, "不满意");
+    assert_eq!(
+        cell_number(sheet.get((total, 12)).unwrap()),
+        1.0,
+        "非常不满意"
+    );
+    assert_eq!(
+        cell_number(sheet.get((total, 14)).unwrap()),
+        3.0,
+        "unsatisfied ratings"
+    );
+    assert_eq!(
+        cell_number(sheet.get((total, 13)).unwrap()),
+        0.625,
+        "hall satisfaction"
+    );
+    assert_eq!(report["hall"]["satisfaction_rate"], 0.625);
+
+    // 评价明细: every press, the repeat not counted.
+    let presses = workbook.worksheet_range("评价明细").unwrap();
+    let lines = report["ratings"].as_array().unwrap();
+    assert_eq!(lines.len(), 9);
+    assert_eq!(presses.height(), 1 + lines.len());
+    let uncounted: Vec<String> = (1..presses.height())
+        .filter(|row| cell_text(presses.get((*row, 10)).unwrap()) == "否")
+        .map(|row| cell_text(presses.get((row, 1)).unwrap()))
+        .collect();
+    assert_eq!(uncounted, ["2026-11-02 10:00:02"]);
+
+    // 异常情况: the Saturday press and the early press.
+    let patterns = workbook.worksheet_range("异常情况").unwrap();
+    let listed = report["patterns"].as_array().unwrap().len();
+    assert_eq!(listed, 2);
+    assert_eq!(patterns.height(), 1 + listed);
+    let kinds: Vec<String> = (1..patterns.height())
+        .map(|row| cell_text(patterns.get((row, 0)).unwrap()))
+        .collect();
+    assert!(kinds.contains(&"非工作日按键".to_string()), "{kinds:?}");
+    assert!(kinds.contains(&"非工作时间按键".to_string()), "{kinds:?}");
+
+    // 说明: the hall's rate and the empty sections.
+    let notes = workbook.worksheet_range("说明").unwrap();
+    let texts: Vec<String> = notes.cells().map(|(_, _, data)| cell_text(data)).collect();
+    assert!(
+        texts.contains(&"测试县政务服务中心 2026年11月 评价月报".to_string()),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"62.50%".to_string()));
+    assert!(texts.contains(&"没有待审批的更正申请。".to_string()));
+    assert!(texts.contains(&"本月没有设备中断。".to_string()));
+}

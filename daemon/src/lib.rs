@@ -44,5 +44,5 @@ pub mod shutdown;
 pub mod systemd;
 /// Local time in the site's time zone and conversions to stored UTC.
 pub mod time;
-/// HTML pages in Chinese: attendance sheet and device status.
+/// HTML pages in Chinese: attendance, ratings and device status.
 pub mod web;

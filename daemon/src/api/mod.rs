@@ -60,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(web::index))
         .route("/ui/", get(web::index))
         .route("/ui/attendance", get(web::attendance::page_handler))
+        .route("/ui/ratings", get(web::ratings::page_handler))
         .route("/ui/devices", get(web::devices::page_handler))
         .route("/api/v1/ratings/monthly", get(ratings::monthly))
         .route(

@@ -46,7 +46,7 @@ pub async fn monthly(
                  people, ratings or patterns",
             )),
             (Some("csv"), table) => Some(Table::parse(table)?),
-            // The workbook holds every table, so `table` is ignored.
+            // The workbook contains every table, so `table` is ignored.
             (Some("xlsx"), _) => Some(Table::Workbook),
             (Some(other), _) => {
                 return Err(ApiError::bad_request(

@@ -23,7 +23,7 @@ use crate::report::xlsx::{
 /// Sheet names of the ratings workbook, in order.
 pub const RATINGS_SHEETS: [&str; 5] = ["窗口评价", "人员评价", "评价明细", "异常情况", "说明"];
 
-/// How a column's text cells are written.
+/// The way a column's text cells are written to the sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Text,

@@ -1,5 +1,5 @@
 //! HTML pages in Chinese for people in the hall: the monthly attendance
-//! sheet and the device status page.
+//! sheet, the ratings report and the device status page.
 //!
 //! Pages are rendered on the server into one self-contained document each:
 //! the style sheet is inline and nothing loads from another host, because
@@ -10,6 +10,7 @@
 
 pub mod attendance;
 pub mod devices;
+pub mod ratings;
 
 use std::fmt::Write as _;
 
@@ -64,7 +65,11 @@ tr{page-break-inside:avoid}
 "#;
 
 /// The pages in the navigation bar: path and title.
-const NAV: [(&str, &str); 2] = [("/ui/attendance", "考勤月报"), ("/ui/devices", "设备状态")];
+const NAV: [(&str, &str); 3] = [
+    ("/ui/attendance", "考勤月报"),
+    ("/ui/ratings", "评价月报"),
+    ("/ui/devices", "设备状态"),
+];
 
 /// Replaces the characters HTML gives a meaning to, so text from the
 /// configuration or the journal shows as written.
