@@ -23,6 +23,7 @@ mod adms;
 mod attendance;
 mod defaults;
 mod error;
+mod ratings;
 mod raw;
 mod roster;
 mod validate;
@@ -37,6 +38,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
+use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
 pub use adms::{AdmsClock, AdmsSettings};
@@ -60,8 +62,31 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// `[ratings]`: settings of the satisfaction keypad rules.
+    pub ratings: RatingSettings,
+    /// The `[[duty]]` entries in file order: who serves which window from
+    /// which day. The API adds assignments on top of these.
+    pub duty: Vec<DutyAssignment>,
     /// `[adms]`: network clocks that push punches over HTTP.
     pub adms: AdmsSettings,
+    pub log: LogSettings,
+    pub health: HealthSettings,
+}
+
+/// `[log]`: what the daemon logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// `EnvFilter` directive such as "info" or "hallbox=debug"; the
+    /// `HALLBOX_LOG` environment variable overrides it.
+    pub level: String,
+}
+
+/// `[health]`: when the daemon reports itself not ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthSettings {
+    /// How long a configured device may stay disconnected before
+    /// `GET /readyz` fails.
+    pub lost_device_after: std::time::Duration,
 }
 
 /// `[site]`: the hall this box serves.

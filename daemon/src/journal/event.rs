@@ -195,13 +195,82 @@ pub(crate) fn write_time(out: &mut String, time: &DateTime<Utc>) -> bool {
 
 /// Parses a stored time text back into UTC.
 pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    if let Some(time) = parse_stored_width(text) {
+        return Ok(time);
+    }
     DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc))
+}
+
+/// Parses the one width [`write_time`] writes, `YYYY-MM-DDTHH:MM:SS.ffffffZ`,
+/// without the general RFC 3339 parser: reports read a year of punches, and
+/// this is several times faster. Returns `None` for any other text.
+fn parse_stored_width(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 27
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || bytes[10] != b'T'
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+        || bytes[19] != b'.'
+        || bytes[26] != b'Z'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |value, &byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u32::from(byte - b'0'))
+        })
+    };
+    let date =
+        chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
+    // Second 60 is a leap second, which chrono holds as 59 plus a second of nanoseconds.
+    let (second, leap) = match number(17..19)? {
+        60 => (59, 1_000_000_000),
+        second => (second, 0),
+    };
+    let time = chrono::NaiveTime::from_hms_nano_opt(
+        number(11..13)?,
+        number(14..16)?,
+        second,
+        number(20..26)? * 1_000 + leap,
+    )?;
+    Some(date.and_time(time).and_utc())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone};
+
+    #[test]
+    fn stored_width_parses_like_rfc3339() {
+        for text in [
+            "2026-11-02T00:30:59.000000Z",
+            "2020-03-05T23:43:59.123456Z",
+            "0000-01-01T00:00:00.000000Z",
+            "9999-12-31T23:59:59.999999Z",
+        ] {
+            let fast = parse_stored_width(text).expect(text);
+            let general = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(fast, general, "{text}");
+        }
+        for other in [
+            "2026-11-02T00:30:59Z",
+            "2026-11-02T00:30:59.000000+00:00",
+            "2026-13-02T00:30:59.000000Z",
+            "2026-11-02T00:3x:59.000000Z",
+        ] {
+            assert_eq!(parse_stored_width(other), None, "{other}");
+        }
+        assert_eq!(
+            parse_time("2026-11-02T00:30:59Z").unwrap().to_rfc3339(),
+            "2026-11-02T00:30:59+00:00"
+        );
+    }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> DateTime<Utc> {
         let naive = NaiveDate::from_ymd_opt(y, mo, d)

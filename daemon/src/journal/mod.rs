@@ -289,13 +289,14 @@ impl JournalReader {
 
     /// Returns the punches whose device time lies in `[from, to)` with only
     /// the columns the attendance rules read, ordered by device time, then
-    /// by sequence number.
+    /// by sequence number; the status key only `with_status`.
     pub fn punch_rows_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        with_status: bool,
     ) -> Result<Vec<PunchRow>, JournalError> {
-        query::punch_rows_between(&self.conn, &self.path, from, to)
+        query::punch_rows_between(&self.conn, &self.path, from, to, with_status)
     }
 
     /// Returns the events of `kind` about `subject` whose device time lies

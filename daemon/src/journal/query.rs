@@ -282,22 +282,30 @@ pub struct PunchRow {
 }
 
 /// Returns the punches whose device time lies in `[from, to)` as
-/// [`PunchRow`]s, ordered by device time, then by `seq`.
+/// [`PunchRow`]s, ordered by device time, then by `seq`. The status key is
+/// read from the JSON payload only `with_status`, which costs a JSON parse
+/// per row.
 pub(crate) fn punch_rows_between(
     conn: &Connection,
     path: &Path,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    with_status: bool,
 ) -> Result<Vec<PunchRow>, JournalError> {
     let operation = "query punches by device time";
     let from = time_bound(path, &from)?;
     let to = time_bound(path, &to)?;
+    let status = if with_status {
+        "json_extract(payload, '$.status')"
+    } else {
+        "NULL"
+    };
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT seq, device_id, subject, device_time, json_extract(payload, '$.status') \
+        .prepare_cached(&format!(
+            "SELECT seq, device_id, subject, device_time, {status} \
              FROM events WHERE kind = 'punch' AND device_time >= ?1 AND device_time < ?2 \
-             ORDER BY device_time, seq",
-        )
+             ORDER BY device_time, seq"
+        ))
         .during(path, operation)?;
     let mut rows = stmt.query(params![from, to]).during(path, operation)?;
 
