@@ -79,10 +79,10 @@ pub(super) struct Input {
     pub adms: super::adms::AdmsInput,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
-    pub log_level: String,
-    pub lost_device_seconds: i64,
     pub ratings: super::ratings::RatingsInput,
     pub duty: Vec<super::ratings::RawDuty>,
+    pub log_level: String,
+    pub lost_device_seconds: i64,
 }
 
 #[derive(Debug)]
@@ -208,13 +208,13 @@ pub(super) fn merge(raw: RawConfig) -> Input {
         adms: super::adms::merge(raw.adms),
         units: raw.unit,
         staff: raw.staff,
+        ratings: super::ratings::merge_ratings(raw.ratings),
+        duty: raw.duty,
         log_level: raw.log.level.unwrap_or_else(|| LOG_LEVEL.to_string()),
         lost_device_seconds: raw
             .health
             .lost_device_seconds
             .unwrap_or(LOST_DEVICE_SECONDS),
-        ratings: super::ratings::merge_ratings(raw.ratings),
-        duty: raw.duty,
     }
 }
 

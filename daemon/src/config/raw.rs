@@ -30,10 +30,10 @@ pub(super) struct RawConfig {
     pub adms: super::adms::RawAdms,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
-    pub log: RawLog,
-    pub health: RawHealth,
     pub ratings: super::ratings::RawRatings,
     pub duty: Vec<super::ratings::RawDuty>,
+    pub log: RawLog,
+    pub health: RawHealth,
 }
 
 /// `[site]`
