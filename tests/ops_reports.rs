@@ -256,6 +256,46 @@ fn cell_number(data: &Data) -> f64 {
     }
 }
 
+/// The text of `name` inside the .xlsx archive `bytes`.
+fn archive_file(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("an .xlsx is a zip archive");
+    let mut file = archive
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the workbook"));
+    let mut text = String::new();
+    file.read_to_string(&mut text).unwrap();
+    text
+}
+
+/// Checks what the spreadsheet reader does not show: the frozen header
+/// rows, the header rows printed on every page, and the two highlight
+/// fills.
+fn check_layout(bytes: &[u8]) {
+    for sheet in ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"] {
+        let xml = archive_file(bytes, sheet);
+        assert!(xml.contains("ySplit=\"1\""), "{sheet} splits below row 1");
+        assert!(
+            xml.contains("state=\"frozen\""),
+            "{sheet} freezes the split"
+        );
+    }
+    let workbook = archive_file(bytes, "xl/workbook.xml");
+    assert!(
+        workbook.contains("_xlnm.Print_Titles"),
+        "header rows repeat when printed"
+    );
+    let styles = archive_file(bytes, "xl/styles.xml");
+    assert!(
+        styles.contains("FFFFC7CE"),
+        "the red fill of missing punches"
+    );
+    assert!(
+        styles.contains("FFFFEB9C"),
+        "the orange fill of late and early"
+    );
+}
+
 #[tokio::test]
 async fn xlsx_matches_json_report() {
     let dir = tempfile::tempdir().unwrap();
@@ -300,6 +340,7 @@ async fn xlsx_matches_json_report() {
         "attachment; filename=\"attendance-2026-11.xlsx\""
     );
     let bytes = response.bytes().await.unwrap().to_vec();
+    check_layout(&bytes);
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     assert_eq!(workbook.sheet_names(), ["考勤汇总", "每日明细", "说明"]);
 
@@ -427,6 +468,7 @@ async fn ratings_xlsx_matches_json_report() {
         "attachment; filename=\"ratings-2026-11.xlsx\""
     );
     let bytes = response.bytes().await.unwrap().to_vec();
+    check_layout(&bytes);
     let mut workbook: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     assert_eq!(workbook.sheet_names(), RATINGS_SHEETS);
 

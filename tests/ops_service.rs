@@ -35,17 +35,19 @@ fn notify_ready_watchdog_stopping() {
 
     // systemd sets WATCHDOG_PID to the service's own pid: the shell's pid
     // is the daemon's once it execs. 400 ms means a ping every 200 ms.
-    let mut child = std::process::Command::new("sh")
-        .arg("-c")
-        .arg("WATCHDOG_PID=$$ exec \"$0\" serve --config \"$1\"")
-        .arg(env!("CARGO_BIN_EXE_hallbox"))
-        .arg(&config)
-        .env("NOTIFY_SOCKET", &socket_path)
-        .env("WATCHDOG_USEC", "400000")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
+    let mut child = support::KillOnDrop(
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg("WATCHDOG_PID=$$ exec \"$0\" serve --config \"$1\"")
+            .arg(env!("CARGO_BIN_EXE_hallbox"))
+            .arg(&config)
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("WATCHDOG_USEC", "400000")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
 
     // The first message is READY with the STATUS line naming the address.
     let first = receive(&socket).expect("a notification within 10 s");
@@ -73,7 +75,7 @@ fn notify_ready_watchdog_stopping() {
     assert!(pings >= 4, "{pings} pings in 1.5 s at a 200 ms period");
 
     // SIGTERM: STOPPING, then a clean exit.
-    support::terminate(&child);
+    support::terminate(&child.0);
     let mut stopping = false;
     while let Some(message) = receive(&socket) {
         if message.lines().any(|line| line == "STOPPING=1") {
@@ -82,7 +84,7 @@ fn notify_ready_watchdog_stopping() {
         }
     }
     assert!(stopping, "no STOPPING=1 after SIGTERM");
-    let status = support::wait_with_limit(&mut child, Duration::from_secs(10));
+    let status = support::wait_with_limit(&mut child.0, Duration::from_secs(10));
     assert!(status.success(), "exit status {status}");
 }
 
@@ -110,15 +112,17 @@ fn export_for(pin: u32) -> (String, Vec<(String, chrono::NaiveDateTime)>) {
 async fn sigterm_keeps_acknowledged_imports() {
     let dir = tempfile::tempdir().unwrap();
     let config = support::demo_site(dir.path());
-    let mut child = support::hallbox()
-        .args(["serve", "--config"])
-        .arg(&config)
-        .env("HALLBOX_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let base = support::wait_for_address(child.stdout.take().unwrap()).expect("address line");
+    let mut child = support::KillOnDrop(
+        support::hallbox()
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("HALLBOX_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let base = support::wait_for_address(child.0.stdout.take().unwrap()).expect("address line");
 
     // Four clients post exports back to back; each records the punches of
     // every request answered 200, which is the acknowledgement.
@@ -155,10 +159,10 @@ async fn sigterm_keeps_acknowledged_imports() {
     tokio::time::sleep(Duration::from_millis(700)).await;
     let acked_before = acknowledged.lock().unwrap().len();
     assert!(acked_before > 0, "no import acknowledged before SIGTERM");
-    support::terminate(&child);
+    support::terminate(&child.0);
     let stopped_at = Instant::now();
     let status = tokio::task::spawn_blocking(move || {
-        support::wait_with_limit(&mut child, Duration::from_secs(15))
+        support::wait_with_limit(&mut child.0, Duration::from_secs(15))
     })
     .await
     .unwrap();
@@ -388,4 +392,141 @@ fn deb_metadata_and_postinst() {
     ] {
         assert!(text.contains(line), "postinst lacks {line}");
     }
+}
+
+/// A network clock shows up everywhere an operator looks: lost in the
+/// STATUS line, in `/readyz` once the threshold passes and on the device
+/// page, then connected everywhere after its first request.
+#[test]
+fn clock_status_reaches_systemd_readyz_and_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text
+        .replace("listen = \"127.0.0.1:8081\"", "listen = \"127.0.0.1:0\"")
+        .replace("# [[adms.clock]]\n", "[[adms.clock]]\n")
+        .replace("# id = \"face-east-1\"", "id = \"face-east-1\"")
+        .replace(
+            "# serial_number = \"CKJ4213600282\"",
+            "serial_number = \"CKJ4213600282\"",
+        )
+        .replace("lost_device_seconds = 300", "lost_device_seconds = 1");
+    std::fs::write(&config, text).unwrap();
+
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut child = support::KillOnDrop(
+        support::hallbox()
+            .args(["serve", "--config"])
+            .arg(&config)
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("HALLBOX_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+
+    // stdout names the ADMS listener, then the API.
+    let stdout = child.0.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut adms = String::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(address) = line.strip_prefix("hallbox: adms listening on ") {
+                adms = address.to_string();
+            }
+            if let Some(api) = line.strip_prefix("hallbox: serving on ") {
+                let _ = sender.send((adms.clone(), api.to_string()));
+            }
+        }
+    });
+    let (adms, api) = receiver
+        .recv_timeout(Duration::from_secs(30))
+        .expect("address lines");
+    assert!(adms.starts_with("http://127.0.0.1:"), "{adms}");
+    let address = api.trim_start_matches("http://").to_string();
+
+    // READY names the configured clock as lost until it calls.
+    let first = receive(&socket).expect("READY within 10 s");
+    assert_eq!(
+        first,
+        format!(
+            "READY=1\nSTATUS=serving on {address}; devices: 0 of 1 connected; lost: face-east-1\n"
+        )
+    );
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        // Past the 1 s threshold: not ready, and the device page says so.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let ready = reqwest::get(format!("{api}/readyz")).await.unwrap();
+        assert_eq!(ready.status(), 503);
+        let body: serde_json::Value = ready.json().await.unwrap();
+        let problem = body["problems"][0].as_str().unwrap();
+        assert!(
+            problem.starts_with("device 'face-east-1' lost for 1 s"),
+            "{problem}"
+        );
+        let page = reqwest::get(format!("{api}/ui/devices"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            page.contains("1 台设备离线（共 1 台）：face-east-1"),
+            "{page}"
+        );
+
+        // The clock's handshake connects it.
+        let handshake = reqwest::get(format!("{adms}/iclock/cdata?SN=CKJ4213600282&options=all"))
+            .await
+            .unwrap();
+        assert_eq!(handshake.status(), 200);
+    });
+
+    // The next STATUS line is the first since READY: the supervisor does
+    // not repeat a line it already sent.
+    let status = loop {
+        let message = receive(&socket).expect("a STATUS update within 10 s");
+        if message.starts_with("STATUS=") {
+            break message;
+        }
+    };
+    assert_eq!(
+        status,
+        format!("STATUS=serving on {address}; devices: 1 of 1 connected\n")
+    );
+
+    runtime.block_on(async {
+        let ready = reqwest::get(format!("{api}/readyz")).await.unwrap();
+        assert_eq!(ready.status(), 200);
+        let metrics = reqwest::get(format!("{api}/metrics"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("hallbox_device_connected{device=\"face-east-1\"} 1"),
+            "{metrics}"
+        );
+        let page = reqwest::get(format!("{api}/ui/devices"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("全部 1 台设备在线"), "{page}");
+    });
+
+    support::terminate(&child.0);
+    let status = support::wait_with_limit(&mut child.0, Duration::from_secs(15));
+    assert!(status.success(), "exit status {status}");
 }

@@ -79,8 +79,13 @@ pub async fn run(
     // A plain line on stdout, so scripts and tests can find the port.
     println!("hallbox: serving on http://{bound}");
     on_ready(bound);
-    systemd::notify_ready(&systemd::device_status_line(&bound.to_string()));
-    let supervisor = tokio::spawn(systemd::supervise(ingest.clone(), bound.to_string()));
+    let status = systemd::device_status_line(&bound.to_string());
+    systemd::notify_ready(&status);
+    let supervisor = tokio::spawn(systemd::supervise(
+        ingest.clone(),
+        bound.to_string(),
+        status,
+    ));
 
     let serve = axum::serve(listener, api::router(Arc::clone(&state)))
         .with_graceful_shutdown(async {

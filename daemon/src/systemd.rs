@@ -74,8 +74,9 @@ pub fn device_status_line(address: &str) -> String {
 
 /// Runs until the daemon stops: pings the watchdog at half its interval
 /// while the journal writer is healthy, and updates STATUS whenever a
-/// device connects or is lost.
-pub async fn supervise(ingest: IngestHandle, address: String) {
+/// device connects or is lost. `sent_status` is the STATUS line already
+/// sent with READY, so it is not sent twice.
+pub async fn supervise(ingest: IngestHandle, address: String, sent_status: String) {
     let watchdog = watchdog_interval();
     // Without a watchdog, wake only for device changes and to refresh the
     // STATUS line once a minute.
@@ -83,7 +84,7 @@ pub async fn supervise(ingest: IngestHandle, address: String) {
     let mut timer = tokio::time::interval(tick);
     timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut changes = metrics::device_changes();
-    let mut last_status = String::new();
+    let mut last_status = sent_status;
     let mut was_healthy = true;
 
     loop {

@@ -158,3 +158,14 @@ pub fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::Exit
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A child process killed when dropped, so a failed assertion does not
+/// leave a daemon running.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

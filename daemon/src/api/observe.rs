@@ -7,15 +7,15 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use crate::metrics;
+use crate::{logging, metrics};
 
 /// Route label of requests that match no route, so that scanned paths do
 /// not each make a series.
 const UNMATCHED: &str = "unmatched";
 
 /// Runs the request inside an `http` span with its method and route,
-/// counts it by route and status, and logs it at debug level (at warn for a
-/// 5xx answer).
+/// counts it by route and status, and logs it at debug level, or at warn
+/// for a 5xx answer with repeats rate-limited.
 pub async fn observe(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -32,10 +32,20 @@ pub async fn observe(request: Request, next: Next) -> Response {
     metrics::http_request(&route, method.as_str(), status.as_u16());
     let took_ms = started.elapsed().as_millis() as u64;
     span.in_scope(|| {
-        if status.is_server_error() {
-            tracing::warn!(status = status.as_u16(), took_ms, "request failed");
-        } else {
+        if !status.is_server_error() {
             tracing::debug!(status = status.as_u16(), took_ms, "request answered");
+            return;
+        }
+        // Monitoring polls /readyz every few seconds while a device is
+        // lost, so the same 503 repeats: log a few per minute.
+        let key = format!("http {method} {route} {}", status.as_u16());
+        if let Some(suppressed) = logging::admit(&key) {
+            tracing::warn!(
+                status = status.as_u16(),
+                took_ms,
+                suppressed,
+                "request failed"
+            );
         }
     });
     response
