@@ -1,6 +1,6 @@
 //! The running daemon: the journal writer, the device tasks and the HTTP
-//! API, started in that order and stopped in reverse, with systemd told
-//! of each step.
+//! API, started in that order and stopped in reverse, with systemd
+//! notified of each step.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -19,13 +19,16 @@ use crate::{ingest, logging, shutdown, systemd};
 const DEVICE_STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// Time HTTP requests in flight get after a stop request before their
-/// connections are dropped; an import of a large export fits in it.
+/// connections are dropped. A handler still running then (a long import)
+/// finishes on its blocking thread, because dropping the tokio runtime
+/// waits for blocking tasks, but its client gets no response and sends
+/// the export again.
 const HTTP_STOP_GRACE: Duration = Duration::from_secs(20);
 
 /// Serves until Ctrl-C or SIGTERM. `listen` overrides the configured
 /// address; `on_ready` runs once the listener is bound, with its address.
 ///
-/// On a stop request the daemon tells systemd it is stopping, stops taking
+/// On a stop request the daemon notifies systemd that it is stopping, stops taking
 /// HTTP connections and lets requests in flight finish, lets the devices
 /// finish their exchanges, and then lets the journal writer commit every
 /// event it was handed, so each event acknowledged to a device or client

@@ -15,7 +15,7 @@ const UNMATCHED: &str = "unmatched";
 
 /// Runs the request inside an `http` span with its method and route,
 /// counts it by route and status, and logs it at debug level, or at warn
-/// for a 5xx answer with repeats rate-limited.
+/// for a 5xx response with repeats rate-limited.
 pub async fn observe(request: Request, next: Next) -> Response {
     let route = request
         .extensions()
@@ -33,7 +33,7 @@ pub async fn observe(request: Request, next: Next) -> Response {
     let took_ms = started.elapsed().as_millis() as u64;
     span.in_scope(|| {
         if !status.is_server_error() {
-            tracing::debug!(status = status.as_u16(), took_ms, "request answered");
+            tracing::debug!(status = status.as_u16(), took_ms, "request completed");
             return;
         }
         // Monitoring polls /readyz every few seconds while a device is
