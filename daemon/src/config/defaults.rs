@@ -72,6 +72,8 @@ pub(super) struct Input {
     pub unknown_pins_as_people: bool,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    /// The `[[token]]` entries; a token has no defaults.
+    pub tokens: Vec<super::tokens::RawToken>,
 }
 
 #[derive(Debug)]
@@ -196,6 +198,7 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .unwrap_or(UNKNOWN_PINS_AS_PEOPLE),
         units: raw.unit,
         staff: raw.staff,
+        tokens: raw.token,
     }
 }
 

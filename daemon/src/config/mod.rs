@@ -24,6 +24,7 @@ mod defaults;
 mod error;
 mod raw;
 mod roster;
+mod tokens;
 mod validate;
 
 #[cfg(test)]
@@ -39,6 +40,7 @@ use crate::calendar::Calendar;
 use crate::rules::AttendanceSettings;
 
 pub use error::{ConfigError, ConfigErrors, KeyError};
+pub use tokens::TokenEntry;
 
 /// The validated configuration of one site.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,8 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// The `[[token]]` entries in file order: who may call the API.
+    pub tokens: Vec<TokenEntry>,
 }
 
 /// `[site]`: the hall this box serves.

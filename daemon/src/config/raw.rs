@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::error::ConfigError;
 
-/// The whole file. Sections are TOML tables; `[[unit]]` and `[[staff]]` are
-/// arrays of tables.
+/// The whole file. Sections are TOML tables; `[[unit]]`, `[[staff]]` and
+/// `[[token]]` are arrays of tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawConfig {
@@ -29,6 +29,7 @@ pub(super) struct RawConfig {
     pub roster: RawRoster,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub token: Vec<super::tokens::RawToken>,
 }
 
 /// `[site]`

@@ -17,6 +17,7 @@ use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::error::{ConfigErrors, Problems};
 use super::raw::one_line;
 use super::roster::validate_roster;
+use super::tokens::validate_tokens;
 use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
 use crate::calendar::{Calendar, CalendarError};
 
@@ -43,8 +44,9 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
+    let tokens = validate_tokens(&input.tokens, &input.units, &mut problems);
 
-    match (site, http, journal, calendar, attendance, import, people) {
+    match (site, http, journal, calendar, attendance, import, people, tokens) {
         (
             Some(site),
             Some(http),
@@ -53,6 +55,7 @@ pub(super) fn validate(
             Some(attendance),
             Some(import),
             Some((units, staff)),
+            Some(tokens),
         ) if problems.is_empty() => Ok(Config {
             source: source.to_path_buf(),
             site,
@@ -64,6 +67,7 @@ pub(super) fn validate(
             roster,
             units,
             staff,
+            tokens,
         }),
         _ => {
             debug_assert!(!problems.is_empty(), "a section failed without a problem");

@@ -23,17 +23,21 @@ pub enum EventKind {
     Correction,
     /// Any other change made through the API, with who made it (`audit`).
     Audit,
+    /// A person seen at their post by the bureau's patrol, registered in
+    /// place of a clock punch while a clock is out of order (`patrol`).
+    Patrol,
 }
 
 impl EventKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Punch,
         EventKind::DeviceStatus,
         EventKind::Rating,
         EventKind::WriteOff,
         EventKind::Correction,
         EventKind::Audit,
+        EventKind::Patrol,
     ];
 
     /// Returns the name stored in the `kind` column.
@@ -45,6 +49,7 @@ impl EventKind {
             EventKind::WriteOff => "write_off",
             EventKind::Correction => "correction",
             EventKind::Audit => "audit",
+            EventKind::Patrol => "patrol",
         }
     }
 }
@@ -57,7 +62,7 @@ impl fmt::Display for EventKind {
 
 /// Error of [`EventKind::from_str`]: the text names no known kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit")]
+#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit, patrol")]
 pub struct UnknownEventKind(pub String);
 
 impl FromStr for EventKind {
