@@ -24,6 +24,9 @@ pub async fn run(
     let api_journal = open_journal(&config)?;
     let journal_path = config.journal.path.clone();
 
+    if config.tokens.is_empty() {
+        tracing::warn!("no [[token]] in the configuration: every API route but /healthz answers 401; make one with `hallbox token new`");
+    }
     let address = listen.unwrap_or(config.http.listen);
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -89,14 +89,20 @@ static REJECTED: Mutex<Option<(Instant, u64)>> = Mutex::new(None);
 /// Logs a rejected token at most once per [`WARN_INTERVAL`], with the count
 /// of rejections since the last warning. Never logs the token.
 fn warn_rejected(path: &str) {
-    let mut state = REJECTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut state = REJECTED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let now = Instant::now();
     match state.as_mut() {
         Some((last, count)) if now.duration_since(*last) < WARN_INTERVAL => {
             *count += 1;
         }
         Some((last, count)) => {
-            tracing::warn!(path, rejected_since_last_warning = *count + 1, "rejected requests with an unknown bearer token");
+            tracing::warn!(
+                path,
+                rejected_since_last_warning = *count + 1,
+                "rejected requests with an unknown bearer token"
+            );
             *last = now;
             *count = 0;
         }

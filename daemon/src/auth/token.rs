@@ -121,8 +121,14 @@ mod tests {
     #[test]
     fn find_token_by_hash() {
         let entries = [entry("a", "hbx_one"), entry("b", "hbx_two")];
-        assert_eq!(find_token(&entries, "hbx_two").map(|e| e.id.as_str()), Some("b"));
-        assert_eq!(find_token(&entries, "hbx_one").map(|e| e.id.as_str()), Some("a"));
+        assert_eq!(
+            find_token(&entries, "hbx_two").map(|e| e.id.as_str()),
+            Some("b")
+        );
+        assert_eq!(
+            find_token(&entries, "hbx_one").map(|e| e.id.as_str()),
+            Some("a")
+        );
         assert!(find_token(&entries, "hbx_three").is_none());
         assert!(find_token(&entries, "").is_none());
         assert!(find_token(&[], "hbx_one").is_none());

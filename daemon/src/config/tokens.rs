@@ -137,7 +137,11 @@ fn role(role: Option<&str>) -> Result<Role, String> {
 
 /// Checks that a chief token names a declared unit and that no other role
 /// names one.
-fn unit_for_role(role: Role, unit: Option<&str>, declared: &[&str]) -> Result<Option<String>, String> {
+fn unit_for_role(
+    role: Role,
+    unit: Option<&str>,
+    declared: &[&str],
+) -> Result<Option<String>, String> {
     match (role, unit) {
         (Role::Chief, None) => Err(
             "missing key: a chief token is bound to one window unit, e.g. unit = \"tax\""

@@ -46,7 +46,9 @@ pub(super) fn validate(
     let people = validate_roster(&input.units, &input.staff, &mut problems);
     let tokens = validate_tokens(&input.tokens, &input.units, &mut problems);
 
-    match (site, http, journal, calendar, attendance, import, people, tokens) {
+    match (
+        site, http, journal, calendar, attendance, import, people, tokens,
+    ) {
         (
             Some(site),
             Some(http),

@@ -9,7 +9,9 @@
 //! so a resent change is a duplicate of both.
 //!
 //! Other routes adopt this by building their record event and calling
-//! [`append_with_audit`] with the request's [`Actor`].
+//! [`append_with_audit`] with the request's [`Actor`]. A change whose
+//! events are written elsewhere (an import) is audited on its own with
+//! [`append_standalone`], after it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -25,10 +27,12 @@ pub struct AuditRecord {
     /// What was done, as `record.verb`: `write_off.register`,
     /// `outage.close`, `patrol.register`, ...
     pub action: String,
-    /// Kind of the record event.
-    pub record_kind: String,
-    /// Idempotency key of the record event.
-    pub record_key: String,
+    /// Kind of the record event; `None` for a standalone entry.
+    #[serde(default)]
+    pub record_kind: Option<String>,
+    /// Idempotency key of the record event; `None` for a standalone entry.
+    #[serde(default)]
+    pub record_key: Option<String>,
     /// One line for people, such as "personal_leave for S001 from
     /// 2026-11-02 to 2026-11-03".
     pub summary: String,
@@ -44,8 +48,8 @@ pub fn audit_event(
     let payload = AuditRecord {
         actor: actor.clone(),
         action: action.to_string(),
-        record_kind: record.kind.as_str().to_string(),
-        record_key: record.idempotency_key.clone(),
+        record_kind: Some(record.kind.as_str().to_string()),
+        record_key: Some(record.idempotency_key.clone()),
         summary,
     };
     Ok(NewEvent {
@@ -78,14 +82,46 @@ pub fn append_with_audit(
     }
 }
 
+/// Appends an audit entry of a change whose own events are already
+/// stored, such as the punches of an import.
+pub fn append_standalone(
+    journal: &mut Journal,
+    actor: &Actor,
+    action: &str,
+    summary: String,
+    now: DateTime<Utc>,
+) -> Result<Appended, RecordsError> {
+    let random =
+        crate::auth::random_hex(16).map_err(|error| RecordsError::Random(error.to_string()))?;
+    let payload = AuditRecord {
+        actor: actor.clone(),
+        action: action.to_string(),
+        record_kind: None,
+        record_key: None,
+        summary,
+    };
+    let event = NewEvent {
+        kind: EventKind::Audit,
+        device_id: actor.journal_source(),
+        idempotency_key: format!("audit:{action}:{random}"),
+        device_time: None,
+        received_at: now,
+        subject: Some(actor.token_id.clone()),
+        raw: Vec::new(),
+        payload: serde_json::to_value(payload).map_err(RecordsError::Encode)?,
+    };
+    Ok(journal.append(&event)?)
+}
+
 /// An audit entry as `GET /api/v1/audit` lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
     /// Sequence of the audit event.
     pub seq: i64,
     /// Sequence of the record: the event right before the audit event,
-    /// because [`append_with_audit`] appends the two together.
-    pub record_seq: i64,
+    /// because [`append_with_audit`] appends the two together; `None` for
+    /// a standalone entry.
+    pub record_seq: Option<i64>,
     pub at: DateTime<Utc>,
     #[serde(flatten)]
     pub record: AuditRecord,
@@ -100,7 +136,7 @@ pub fn entries(events: &[StoredEvent]) -> Result<Vec<AuditEntry>, RecordsError> 
                 .map_err(|error| RecordsError::invalid(event, error.to_string()))?;
             Ok(AuditEntry {
                 seq: event.seq,
-                record_seq: event.seq - 1,
+                record_seq: record.record_key.as_ref().map(|_| event.seq - 1),
                 at: event.received_at,
                 record,
             })

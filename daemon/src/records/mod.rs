@@ -44,6 +44,8 @@ pub enum RecordsError {
     Encode(#[source] serde_json::Error),
     #[error("local time {time} does not exist in time zone {zone}")]
     LocalTime { time: NaiveDateTime, zone: String },
+    #[error("failed to make a record key: {0}")]
+    Random(String),
 }
 
 impl RecordsError {
@@ -170,7 +172,11 @@ pub fn load_outages(
     zone: Tz,
     is_clock: &dyn Fn(&str) -> bool,
 ) -> Result<Vec<Outage>, RecordsError> {
-    outage::assemble(&source.all_of_kind(EventKind::DeviceStatus)?, zone, is_clock)
+    outage::assemble(
+        &source.all_of_kind(EventKind::DeviceStatus)?,
+        zone,
+        is_clock,
+    )
 }
 
 #[cfg(test)]

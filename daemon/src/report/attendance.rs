@@ -105,7 +105,7 @@ impl AttendanceReport<'_> {
 ///
 /// NOTE: the configuration does not yet list devices with their kind, so
 /// every device counts as a clock, keypads included.
-fn is_clock(_config: &Config, _device_id: &str) -> bool {
+pub fn is_clock(_config: &Config, _device_id: &str) -> bool {
     true
 }
 
@@ -194,7 +194,10 @@ pub fn evaluate<'a>(
         as_of,
         covers: &covers,
     })?;
-    let last_day = month.next_first_day().pred_opt().unwrap_or(month.first_day());
+    let last_day = month
+        .next_first_day()
+        .pred_opt()
+        .unwrap_or(month.first_day());
     let records = data.records.between(month.first_day(), last_day);
     Ok(AttendanceReport {
         site: &config.site.name,

@@ -13,7 +13,14 @@ use crate::records::Outage;
 use crate::rules::{DayResult, Outcome, WrittenOffTotals};
 
 /// Column headers of the outage list.
-pub const OUTAGE_HEADERS: [&str; 6] = ["编号", "考勤机", "开始时间", "结束时间", "记录来源", "文字说明"];
+pub const OUTAGE_HEADERS: [&str; 6] = [
+    "编号",
+    "考勤机",
+    "开始时间",
+    "结束时间",
+    "记录来源",
+    "文字说明",
+];
 
 /// Column headers of the write-off list.
 pub const WRITE_OFF_HEADERS: [&str; 16] = [
@@ -42,7 +49,10 @@ pub fn outages_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
             outage.id.to_string(),
             outage.device.clone().unwrap_or_default(),
             local(&outage.start),
-            outage.end.as_ref().map_or_else(|| "未结束".to_string(), local),
+            outage
+                .end
+                .as_ref()
+                .map_or_else(|| "未结束".to_string(), local),
             source_text(outage).to_string(),
             outage_text(outage),
         ]
@@ -92,7 +102,10 @@ pub fn written_off_text(totals: &WrittenOffTotals) -> String {
         .by_kind()
         .map(|(kind, checkpoints, half_days)| {
             if half_days > 0 {
-                format!("{} {checkpoints}个打卡点（{half_days}个半天）", kind.label_zh())
+                format!(
+                    "{} {checkpoints}个打卡点（{half_days}个半天）",
+                    kind.label_zh()
+                )
             } else {
                 format!("{} {checkpoints}个打卡点", kind.label_zh())
             }
@@ -129,7 +142,10 @@ pub fn day_note(report: &AttendanceReport<'_>, day: &DayResult) -> String {
     }
     for id in outages {
         if let Some(outage) = report.outages.iter().find(|o| o.id == id) {
-            let end = outage.end.as_ref().map_or_else(|| "未结束".to_string(), local);
+            let end = outage
+                .end
+                .as_ref()
+                .map_or_else(|| "未结束".to_string(), local);
             parts.push(format!(
                 "停电/故障#{id} {}至{}：{}",
                 local(&outage.start),

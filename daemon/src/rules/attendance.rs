@@ -295,9 +295,9 @@ impl Outcome {
             Outcome::OnTime { at } | Outcome::Late { at, .. } | Outcome::Early { at, .. } => {
                 Some(at)
             }
-            Outcome::Pending { at } | Outcome::WrittenOff { at, .. } | Outcome::Outage { at, .. } => {
-                at
-            }
+            Outcome::Pending { at }
+            | Outcome::WrittenOff { at, .. }
+            | Outcome::Outage { at, .. } => at,
             Outcome::Missing | Outcome::NotEmployed => None,
         }
     }

@@ -9,7 +9,7 @@ pub mod settings;
 
 pub use attendance::{
     evaluate_month, CheckpointResult, Cover, Covers, DayCovers, DayResult, DayState,
-    MonthAttendance, MonthInput, MonthTotals, Outcome, OutageSpan, OutsidePunch, PatrolPunch,
+    MonthAttendance, MonthInput, MonthTotals, OutageSpan, Outcome, OutsidePunch, PatrolPunch,
     Person, PersonMonth, Punch, PunchEntry, RulesError, SessionResult, Slot, UnknownCredential,
     WriteOffKind, WriteOffSpan, WrittenOffTotals,
 };

@@ -41,7 +41,8 @@ fn chain_by_length() {
     let three = [ChiefRepresentative, Bureau, BureauHead];
     let four = [ChiefRepresentative, Bureau, DepartmentLeader, BureauHead];
     // (half-days, signatures, missing steps or None when complete)
-    let cases: [(u32, &[ApprovalStep], Option<Vec<ApprovalStep>>); 10] = [
+    type Case<'s> = (u32, &'s [ApprovalStep], Option<Vec<ApprovalStep>>);
+    let cases: [Case; 10] = [
         (1, &two, None),
         // "Up to 2 days" includes 2 days.
         (4, &two, None),
@@ -86,8 +87,11 @@ fn chain_order_and_duplicates() {
             previous: Bureau
         })
     );
-    let error = check_chain(8, &chain(&[ChiefRepresentative, Bureau, BureauHead, DepartmentLeader]))
-        .unwrap_err();
+    let error = check_chain(
+        8,
+        &chain(&[ChiefRepresentative, Bureau, BureauHead, DepartmentLeader]),
+    )
+    .unwrap_err();
     assert_eq!(error.field("approvals"), "approvals[3].step");
     assert_eq!(
         check_chain(2, &chain(&[ChiefRepresentative, Bureau, Bureau])),
@@ -116,19 +120,55 @@ fn half_days_of_spans() {
     // (first, last, half-days on working days)
     let cases = [
         // Monday 2026-11-02, whole day.
-        (slot("2026-11-02", MorningIn), slot("2026-11-02", EveningOut), 2),
-        (slot("2026-11-02", MorningIn), slot("2026-11-02", NoonOut), 1),
-        (slot("2026-11-02", AfternoonIn), slot("2026-11-02", EveningOut), 1),
-        (slot("2026-11-02", MorningIn), slot("2026-11-02", MorningIn), 1),
-        (slot("2026-11-02", NoonOut), slot("2026-11-02", AfternoonIn), 2),
+        (
+            slot("2026-11-02", MorningIn),
+            slot("2026-11-02", EveningOut),
+            2,
+        ),
+        (
+            slot("2026-11-02", MorningIn),
+            slot("2026-11-02", NoonOut),
+            1,
+        ),
+        (
+            slot("2026-11-02", AfternoonIn),
+            slot("2026-11-02", EveningOut),
+            1,
+        ),
+        (
+            slot("2026-11-02", MorningIn),
+            slot("2026-11-02", MorningIn),
+            1,
+        ),
+        (
+            slot("2026-11-02", NoonOut),
+            slot("2026-11-02", AfternoonIn),
+            2,
+        ),
         // Monday to Wednesday morning: 2 days and a half.
-        (slot("2026-11-02", MorningIn), slot("2026-11-04", NoonOut), 5),
+        (
+            slot("2026-11-02", MorningIn),
+            slot("2026-11-04", NoonOut),
+            5,
+        ),
         // Friday 2026-11-06 to Monday 2026-11-09 over a weekend: 2 days.
-        (slot("2026-11-06", MorningIn), slot("2026-11-09", EveningOut), 4),
+        (
+            slot("2026-11-06", MorningIn),
+            slot("2026-11-09", EveningOut),
+            4,
+        ),
         // Saturday and Sunday only.
-        (slot("2026-11-07", MorningIn), slot("2026-11-08", EveningOut), 0),
+        (
+            slot("2026-11-07", MorningIn),
+            slot("2026-11-08", EveningOut),
+            0,
+        ),
         // National Day 2026-10-01 to 10-07 are rest days, 10-08 a workday.
-        (slot("2026-09-30", AfternoonIn), slot("2026-10-08", NoonOut), 2),
+        (
+            slot("2026-09-30", AfternoonIn),
+            slot("2026-10-08", NoonOut),
+            2,
+        ),
     ];
     for (first, last, expected) in cases {
         assert_eq!(

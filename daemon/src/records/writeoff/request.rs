@@ -1,11 +1,12 @@
 //! The bodies of the write-off requests and their validation into stored
 //! actions. Every check names the field it failed on.
 
-use chrono::{NaiveDate, NaiveDateTime, Timelike};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use serde::Deserialize;
 
 use super::{Emergency, Paperwork, Registration, Revocation, WriteOff};
 use crate::auth::Actor;
+use crate::calendar::CalendarError;
 use crate::config::Config;
 use crate::records::input::{self, FieldError, MAX_NAME_CHARS, MAX_TEXT_CHARS};
 use crate::records::leave::{self, Approval, ApprovalStep};
@@ -132,8 +133,14 @@ impl RegisterRequest {
                 ),
             ));
         }
-        let half_days = leave::half_days(&config.calendar, first, last)
-            .map_err(|error| FieldError::new("to", error.to_string()))?;
+        let half_days = leave::half_days(&config.calendar, first, last).map_err(|error| {
+            // Name the end of the span whose year the calendar lacks.
+            let field = match &error {
+                CalendarError::NotCovered { date, .. } if date.year() == from.year() => "from",
+                _ => "to",
+            };
+            FieldError::new(field, error.to_string())
+        })?;
         if half_days == 0 {
             return Err(FieldError::new(
                 "from",
@@ -161,9 +168,7 @@ impl RegisterRequest {
 
         let emergency = match &self.emergency {
             None => None,
-            Some(emergency) => Some(check_emergency(
-                config, self.kind, from, emergency, now,
-            )?),
+            Some(emergency) => Some(check_emergency(config, self.kind, from, emergency, now)?),
         };
         // Emergency leave is signed later, with its paperwork.
         if self.kind.is_leave() && emergency.is_none() {
@@ -257,7 +262,9 @@ impl PaperworkRequest {
         if completed_on > now.date() {
             return Err(FieldError::new(
                 "completed_on",
-                format!("{completed_on} is in the future: send the day the paperwork was completed"),
+                format!(
+                    "{completed_on} is in the future: send the day the paperwork was completed"
+                ),
             )
             .into());
         }
@@ -320,7 +327,11 @@ fn check_open(write_off: &WriteOff) -> Result<(), RequestError> {
 fn approvals(field: &str, inputs: &[ApprovalInput]) -> Result<Vec<Approval>, FieldError> {
     let mut approvals = Vec::with_capacity(inputs.len());
     for (index, approval) in inputs.iter().enumerate() {
-        let name = input::text(&format!("{field}[{index}].name"), &approval.name, MAX_NAME_CHARS)?;
+        let name = input::text(
+            &format!("{field}[{index}].name"),
+            &approval.name,
+            MAX_NAME_CHARS,
+        )?;
         let date = match &approval.date {
             Some(text) => Some(input::date(&format!("{field}[{index}].date"), text)?),
             None => None,

@@ -211,7 +211,10 @@ pub struct PatrolStamp {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Cover {
     /// An approved write-off of the person.
-    WrittenOff { write_off: i64, reason: WriteOffKind },
+    WrittenOff {
+        write_off: i64,
+        reason: WriteOffKind,
+    },
     /// A clock outage, with the person's patrol punch in the checkpoint's
     /// window if there is one.
     Outage {
@@ -319,14 +322,12 @@ impl PersonCovers<'_> {
         let spec = settings.spec(checkpoint);
         let mut in_window = self.patrols.iter().filter(|patrol| {
             let seconds = crate::rules::settings::seconds_of_day(patrol.local.time());
-            patrol.local.date() == date
-                && spec.window_start <= seconds
-                && seconds < spec.window_end
+            patrol.local.date() == date && spec.window_start <= seconds && seconds < spec.window_end
         });
         let patrol = if checkpoint.is_sign_in() {
             in_window.next()
         } else {
-            in_window.last()
+            in_window.next_back()
         }?;
         Some(PatrolStamp {
             at: patrol.local.time(),

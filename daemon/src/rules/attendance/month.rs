@@ -14,8 +14,8 @@ use super::cover::{CoverIndex, PersonCovers, WrittenOffTotals};
 use super::day::{evaluate_day, not_employed_day, Clock};
 use super::grouping::{group_punches, Stamp, SECONDS_PER_DAY};
 use super::{
-    CheckpointResult, DayResult, DayState, MonthAttendance, MonthInput, MonthTotals, Outcome, OutsidePunch, Person,
-    PersonMonth, Punch, PunchEntry, RulesError, UnknownCredential,
+    CheckpointResult, DayResult, DayState, MonthAttendance, MonthInput, MonthTotals, Outcome,
+    OutsidePunch, Person, PersonMonth, Punch, PunchEntry, RulesError, UnknownCredential,
 };
 use crate::calendar::Calendar;
 use crate::rules::settings::{AttendanceSettings, Checkpoint};

@@ -86,7 +86,10 @@ fn half_day_leave_with_afternoon_punches() {
     // half-days. Monday counts nothing.
     assert_eq!(totals.absent_half_days, 40);
     assert_eq!(totals.missing_punches, 80);
-    assert_eq!(totals.written_off.checkpoints(WriteOffKind::PersonalLeave), 2);
+    assert_eq!(
+        totals.written_off.checkpoints(WriteOffKind::PersonalLeave),
+        2
+    );
     assert_eq!(totals.written_off.half_days(WriteOffKind::PersonalLeave), 1);
     assert_eq!(totals.written_off.total_checkpoints(), 2);
     assert_eq!(totals.outage_checkpoints, 0);
@@ -194,9 +197,24 @@ fn outage_covers_checkpoint_times() {
     // checkpoints in November)
     let cases = [
         // Back before 08:30: nothing covered, the morning is missing.
-        ("2026-11-02 07:00:00", Some("2026-11-02 08:30:00"), [false; 4], 0),
-        ("2026-11-02 08:30:00", Some("2026-11-02 08:31:00"), [true, false, false, false], 1),
-        ("2026-11-02 11:00:00", Some("2026-11-02 15:00:00"), [false, true, true, false], 2),
+        (
+            "2026-11-02 07:00:00",
+            Some("2026-11-02 08:30:00"),
+            [false; 4],
+            0,
+        ),
+        (
+            "2026-11-02 08:30:00",
+            Some("2026-11-02 08:31:00"),
+            [true, false, false, false],
+            1,
+        ),
+        (
+            "2026-11-02 11:00:00",
+            Some("2026-11-02 15:00:00"),
+            [false, true, true, false],
+            2,
+        ),
         // Open since 17:00 on Monday: 18:00 and the 4 checkpoints of each of
         // the 20 later working days, 1 + 80.
         ("2026-11-02 17:00:00", None, [false, false, false, true], 81),
@@ -224,7 +242,10 @@ fn outage_covers_checkpoint_times() {
                 "outage {start} to {end:?}, checkpoint {index}"
             );
         }
-        assert_eq!(totals.outage_checkpoints, count, "outage {start} to {end:?}");
+        assert_eq!(
+            totals.outage_checkpoints, count,
+            "outage {start} to {end:?}"
+        );
     }
 }
 
