@@ -184,3 +184,110 @@ fn sha256(text: Option<&str>) -> Result<[u8; 32], String> {
         .map_err(|_| format!("invalid hash '{text}': {expected}"))?;
     Ok(hash)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::auth::{hash_token, Role};
+    use crate::config::{parse, ConfigError};
+
+    /// A config of one unit `tax` with `tokens` appended.
+    fn config_text(tokens: &str) -> String {
+        format!(
+            "[calendar]\nkind = \"monday-to-friday\"\n\n\
+             [[unit]]\nid = \"tax\"\nname = \"县税务局\"\n{tokens}"
+        )
+    }
+
+    fn hash(token: &str) -> String {
+        hex::encode(hash_token(token))
+    }
+
+    fn errors(tokens: &str) -> Vec<(String, String)> {
+        match parse(
+            Path::new("hallbox.toml"),
+            &config_text(tokens),
+            Path::new("/"),
+        ) {
+            Err(ConfigError::Invalid(errors)) => errors
+                .errors
+                .into_iter()
+                .map(|error| (error.key, error.message))
+                .collect(),
+            other => panic!("expected validation errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tokens_parse() {
+        let text = config_text(&format!(
+            "[[token]]\nid = \"bureau-1\"\nrole = \"bureau\"\nsha256 = \"{}\"\n\
+             [[token]]\nid = \"chief-tax\"\nrole = \"chief\"\nunit = \"tax\"\nsha256 = \"{}\"\n",
+            hash("hbx_a"),
+            hash("hbx_b").to_uppercase()
+        ));
+        let config = parse(Path::new("hallbox.toml"), &text, Path::new("/")).unwrap();
+        assert_eq!(config.tokens.len(), 2);
+        assert_eq!(config.tokens[0].id, "bureau-1");
+        assert_eq!(config.tokens[0].role, Role::Bureau);
+        assert_eq!(config.tokens[0].unit, None);
+        assert_eq!(config.tokens[0].sha256, hash_token("hbx_a"));
+        assert_eq!(config.tokens[1].unit.as_deref(), Some("tax"));
+        // Hex digits in capitals decode to the same hash.
+        assert_eq!(config.tokens[1].sha256, hash_token("hbx_b"));
+        // Debug output leaves out the hash.
+        assert!(!format!("{:?}", config.tokens[0]).contains(&hash("hbx_a")));
+    }
+
+    #[test]
+    fn tokens_rejected() {
+        let good = hash("hbx_a");
+        // (entries, key, words of the message)
+        let cases = [
+            (format!("[[token]]\nrole = \"hr\"\nsha256 = \"{good}\"\n"), "token[0].id", "missing key"),
+            (format!("[[token]]\nid = \"a b\"\nrole = \"hr\"\nsha256 = \"{good}\"\n"), "token[0].id", "invalid token id"),
+            (format!("[[token]]\nid = \"t\"\nrole = \"admin\"\nsha256 = \"{good}\"\n"), "token[0].role", "unknown role 'admin'"),
+            (format!("[[token]]\nid = \"t\"\nrole = \"chief\"\nsha256 = \"{good}\"\n"), "token[0].unit", "bound to one window unit"),
+            (format!("[[token]]\nid = \"t\"\nrole = \"chief\"\nunit = \"nope\"\nsha256 = \"{good}\"\n"), "token[0].unit", "unknown unit 'nope'"),
+            (format!("[[token]]\nid = \"t\"\nrole = \"hr\"\nunit = \"tax\"\nsha256 = \"{good}\"\n"), "token[0].unit", "only chief tokens"),
+            ("[[token]]\nid = \"t\"\nrole = \"hr\"\n".to_string(), "token[0].sha256", "missing key"),
+            (
+                "[[token]]\nid = \"t\"\nrole = \"hr\"\nsha256 = \"hbx_0123\"\n".to_string(),
+                "token[0].sha256",
+                "never goes in this file",
+            ),
+            (
+                format!("[[token]]\nid = \"t\"\nrole = \"hr\"\nsha256 = \"{}\"\n", "g".repeat(64)),
+                "token[0].sha256",
+                "64 hex digits",
+            ),
+            (
+                format!(
+                    "[[token]]\nid = \"t\"\nrole = \"hr\"\nsha256 = \"{good}\"\n\
+                     [[token]]\nid = \"t\"\nrole = \"hr\"\nsha256 = \"{}\"\n",
+                    hash("hbx_b")
+                ),
+                "token[1].id",
+                "duplicate token id 't'",
+            ),
+            (
+                format!(
+                    "[[token]]\nid = \"t1\"\nrole = \"hr\"\nsha256 = \"{good}\"\n\
+                     [[token]]\nid = \"t2\"\nrole = \"bureau\"\nsha256 = \"{good}\"\n"
+                ),
+                "token[1].sha256",
+                "same hash",
+            ),
+        ];
+        for (entries, key, words) in cases {
+            let found = errors(&entries);
+            assert!(
+                found
+                    .iter()
+                    .any(|(k, message)| k == key && message.contains(words)),
+                "{entries}: expected {key} with '{words}', got {found:?}"
+            );
+        }
+    }
+}

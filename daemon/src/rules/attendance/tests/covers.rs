@@ -250,6 +250,50 @@ fn outage_covers_checkpoint_times() {
 }
 
 #[test]
+fn patrol_earliest_in_latest_out() {
+    // The clocks are out all Monday; the patrol sees the person twice in
+    // the morning sign-in window and twice in the noon sign-out window.
+    let patrol = |seq, at: &str| PatrolPunch {
+        seq,
+        person: "p1".to_string(),
+        local: datetime(&format!("2026-11-02 {at}")),
+    };
+    let fixture = with_covers(Covers {
+        outages: vec![outage(
+            5,
+            "2026-11-02 00:00:00",
+            Some("2026-11-03 00:00:00"),
+        )],
+        patrols: vec![
+            patrol(13, "11:50:00"),
+            patrol(11, "09:10:00"),
+            patrol(10, "08:15:00"),
+            patrol(12, "10:40:00"),
+        ],
+        ..Covers::default()
+    });
+    let (day, _) = judge(fixture, &[]);
+    let seen = |at: &str| Outcome::Outage {
+        outage: 5,
+        at: Some(time(at)),
+        patrol: true,
+    };
+    assert_eq!(day.checkpoints[0].outcome, seen("08:15:00"));
+    assert_eq!(day.checkpoints[0].seq, Some(10));
+    assert_eq!(day.checkpoints[1].outcome, seen("11:50:00"));
+    assert_eq!(day.checkpoints[1].seq, Some(13));
+    // Nobody was seen in the afternoon.
+    assert_eq!(
+        day.checkpoints[2].outcome,
+        Outcome::Outage {
+            outage: 5,
+            at: None,
+            patrol: false
+        }
+    );
+}
+
+#[test]
 fn outage_keeps_clock_punch() {
     let fixture = with_covers(Covers {
         outages: vec![outage(
