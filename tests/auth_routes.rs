@@ -1,8 +1,8 @@
 //! Every route with no token, a bad token, each role it does not serve,
-//! and a chief token of another unit; the roles it serves get past the
-//! check. Also: the health check needs no token, tokens never reach the
-//! log, and a token made by `hallbox token new` works once its entry is in
-//! the configuration.
+//! and a chief token of another unit, while the roles it serves get past
+//! the check. The health check needs no token, tokens never reach the log,
+//! and a token made by `hallbox token new` works once its entry is in the
+//! configuration.
 
 mod support;
 

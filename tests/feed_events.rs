@@ -91,7 +91,7 @@ async fn feed_pages_exactly_once_while_writing() {
     });
 
     // The consumer pages with limits of 1 to 7 until the writers are done
-    // and a page says nothing more is stored.
+    // and a page reports that nothing more is stored.
     let mut seen: Vec<i64> = Vec::new();
     let mut after = 0;
     let mut limit = 1;

@@ -1,7 +1,7 @@
-//! Bad input on every write route: 400 for bodies that are not JSON, 422
-//! with the field and the reason, 413 over the configured size, 415 for
-//! other media types, 404 and 409 for records that are missing or in the
-//! wrong state, and nothing written by any rejected request.
+//! Bad input on every write route. Bodies that are not JSON get 400, bad
+//! fields 422 with the field and the reason, bodies over the configured
+//! size 413 and other media types 415. Missing records get 404 and records
+//! in the wrong state 409. No rejected request writes anything.
 
 mod support;
 
@@ -211,8 +211,8 @@ async fn bodies_rejected_whole() {
         assert_eq!(json["error"]["code"], code, "{content_type}: {json}");
     }
 
-    // The import route reads raw bytes; over the limit it answers the same
-    // JSON 413.
+    // The import route reads raw bytes, and over the limit it returns the
+    // same JSON 413.
     let response = hall
         .client
         .post(hall.server.url("/api/v1/imports/attlog?device=clock-1"))

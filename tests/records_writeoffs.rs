@@ -215,7 +215,7 @@ async fn emergency_leave_paperwork_deadline() {
     let late = emergency_leave(&hall, "S001").await;
     let never = emergency_leave(&hall, "S004").await;
 
-    // (write-off, paperwork day, answer status)
+    // (write-off, paperwork day)
     for (id, completed_on) in [(in_time, "2026-11-05"), (late, "2026-11-06")] {
         let answer = hall
             .post(
@@ -229,7 +229,7 @@ async fn emergency_leave_paperwork_deadline() {
     }
 
     let report = hall.november("").await;
-    // Paperwork on the third working day: the leave stands.
+    // Paperwork on the third working day: the leave is in force.
     let s002 = person(&report, "S002");
     assert_eq!(kinds(day(s002, "2026-11-02")), ["written_off"; 4]);
     assert_eq!(s002["totals"]["absent_half_days"], 0);

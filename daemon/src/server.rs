@@ -25,7 +25,7 @@ pub async fn run(
     let journal_path = config.journal.path.clone();
 
     if config.tokens.is_empty() {
-        tracing::warn!("no [[token]] in the configuration: every API route but /healthz answers 401; make one with `hallbox token new`");
+        tracing::warn!("no [[token]] in the configuration: every API route but /healthz returns 401; make one with `hallbox token new`");
     }
     let address = listen.unwrap_or(config.http.listen);
     let listener = tokio::net::TcpListener::bind(address)

@@ -3,7 +3,7 @@
 //!
 //! Events come in sequence order, with `next`, the cursor to send as
 //! `after` for the following page. A consumer that stores `next` after
-//! processing a page and resumes from it sees every event exactly once.
+//! processing a page and resumes from it receives every event exactly once.
 //! This holds while events are being written: every writer appends inside
 //! an immediate SQLite transaction that numbers its events after the row
 //! that is last at that moment, so transactions commit in sequence order,
@@ -25,8 +25,8 @@ use crate::journal::StoredEvent;
 
 /// Events per page when `limit` is left out.
 pub const DEFAULT_LIMIT: i64 = 100;
-/// Largest `limit`: 1000 events of a few hundred bytes each keep a page
-/// under a megabyte.
+/// Maximum `limit`. A punch in the feed is a few hundred bytes of JSON (an
+/// estimate), so a full page of punches stays under a megabyte.
 pub const MAX_LIMIT: i64 = 1000;
 
 /// One journaled event as the feed shows it.

@@ -86,7 +86,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Answers `ok` while the daemon runs; the only route without a token.
+/// Returns `ok` while the daemon runs; the only route without a token.
 async fn healthz() -> &'static str {
     "ok\n"
 }

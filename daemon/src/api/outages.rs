@@ -31,7 +31,7 @@ use crate::records::outage::{
 use crate::records::{load_outages, Outage, RecordSource};
 use crate::time::utc_to_local;
 
-/// Adds an outage; answers 201 with it, or 200 with the stored one when
+/// Adds an outage and returns it with 201, or the stored one with 200 when
 /// the `Idempotency-Key` was used before.
 pub async fn open(
     State(state): State<Arc<AppState>>,

@@ -24,8 +24,8 @@ use crate::records::patrol::{self, PatrolRequest};
 use crate::records::{Patrol, RecordSource};
 use crate::time::utc_to_local;
 
-/// Records a patrol punch; answers 201 with it, or 200 with the stored one
-/// when the `Idempotency-Key` was used before.
+/// Records a patrol punch and returns it with 201, or the stored one with
+/// 200 when the `Idempotency-Key` was used before.
 pub async fn register(
     State(state): State<Arc<AppState>>,
     actor: Actor,

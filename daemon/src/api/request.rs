@@ -1,11 +1,11 @@
 //! Reading requests: JSON bodies with the field and reason of every
 //! error, query parameters, record keys, and JSON bodies for the errors
-//! axum answers on its own.
+//! that axum returns on its own.
 //!
 //! A body that is not JSON is a 400, a body whose fields are missing, of
 //! the wrong type or unknown is a 422 naming the field, and a body larger
 //! than `[http] max_body_bytes` is a 413. Handlers validate the values
-//! further and answer 422 with the field.
+//! further and return 422 with the field.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -25,9 +25,9 @@ use crate::records::{FieldError, RecordsError, RequestError};
 /// Header by which a client names a change, so that resending it stores
 /// nothing new.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
-/// Longest `Idempotency-Key` value, in ASCII characters.
+/// Maximum length of an `Idempotency-Key` value, in ASCII characters.
 const MAX_IDEMPOTENCY_KEY_LEN: usize = 128;
-/// Longest error body of axum's own that is copied into a JSON error, in
+/// Maximum length of an axum error body copied into a JSON error, in
 /// bytes.
 const MAX_COPIED_ERROR_BYTES: usize = 4096;
 
@@ -98,7 +98,7 @@ fn invalid_json(error: &serde_json::Error) -> ApiError {
     )
 }
 
-/// A 422 for a field that is missing, unknown or of the wrong type. For a
+/// Builds the 422 for a field that is missing, unknown or of the wrong type. For a
 /// missing field serde reports the enclosing object, so the field's name
 /// is taken from the message.
 fn data_error(path: &str, error: &serde_json::Error) -> ApiError {
@@ -125,7 +125,7 @@ fn join_path(path: &str, name: &str) -> String {
     }
 }
 
-/// The 413 for a body over `max` bytes.
+/// Builds the 413 for a body over `max` bytes.
 fn too_large(max: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
@@ -286,7 +286,7 @@ pub async fn json_errors(
     converted
 }
 
-/// The answer to a route that does not exist.
+/// Returns the 404 of a route that does not exist.
 pub async fn not_found() -> ApiError {
     ApiError::not_found("no such route: see docs/api.md for the routes of the API")
 }

@@ -8,8 +8,8 @@
 //!   a day of the month.
 //!
 //! Each change is checked and appended with its audit entry while the API's
-//! journal writer is held, so the check sees the state the change is
-//! appended to.
+//! journal writer is locked, so the check reads the state that the change
+//! is appended to.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,8 +31,8 @@ use crate::records::writeoff::{PaperworkRequest, RegisterRequest, RevokeRequest,
 use crate::records::{load_write_offs, WriteOff, WriteOffView};
 use crate::time::utc_to_local;
 
-/// Registers a write-off; answers 201 with it, or 200 with the stored one
-/// when the `Idempotency-Key` was used before.
+/// Registers a write-off and returns it with 201, or the stored one with
+/// 200 when the `Idempotency-Key` was used before.
 pub async fn register(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -218,7 +218,7 @@ fn append(
     Ok((status, outcome.seq()))
 }
 
-/// Reads the write-off `id` through the writer, or answers 404.
+/// Reads the write-off `id` through the writer, or returns a 404.
 fn find(journal: &Journal, id: i64) -> Result<WriteOff, ApiError> {
     load_write_offs(journal)?
         .into_iter()

@@ -13,9 +13,9 @@ use super::token::find_token;
 use super::Actor;
 use crate::api::{ApiError, AppState};
 
-/// Shortest time between two warnings about rejected tokens; the
-/// rejections in between are counted and reported with the next warning,
-/// so that a client retrying a bad token cannot flood the log.
+/// Minimum time between two warnings about rejected tokens. The rejections
+/// in between are counted and reported with the next warning, so a client
+/// that retries a bad token cannot flood the log.
 const WARN_INTERVAL: Duration = Duration::from_secs(60);
 
 #[async_trait]
@@ -87,7 +87,8 @@ fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
 static REJECTED: Mutex<Option<(Instant, u64)>> = Mutex::new(None);
 
 /// Logs a rejected token at most once per [`WARN_INTERVAL`], with the count
-/// of rejections since the last warning. Never logs the token.
+/// of rejections since the last warning. It takes only the path, so the
+/// token cannot reach the log.
 fn warn_rejected(path: &str) {
     let mut state = REJECTED
         .lock()

@@ -13,7 +13,7 @@
 //! # Tokens
 //!
 //! A token is `hbx_` followed by 64 hex digits: 32 bytes from the operating
-//! system's random source, so 256 bits that nobody can guess. The
+//! system's random source, so 256 bits that cannot be guessed. The
 //! configuration keeps only the SHA-256 of the token text. A fast hash is
 //! enough here: slow password hashes (Argon2, bcrypt) exist to make
 //! guessing low-entropy passwords expensive, and no amount of guessing
@@ -37,7 +37,8 @@ use crate::api::ApiError;
 
 pub use token::{find_token, hash_token, random_hex, NewToken, TokenError, TOKEN_PREFIX};
 
-/// What a token may do; see the role table in `docs/api.md`.
+/// Role of a token, which sets the routes it may use; `docs/api.md` has
+/// the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -139,7 +140,7 @@ impl Actor {
         }
     }
 
-    /// The `device_id` column of events this actor makes through the API:
+    /// Returns the `device_id` of events this actor makes through the API:
     /// `api:` and the token id.
     pub fn journal_source(&self) -> String {
         format!("api:{}", self.token_id)

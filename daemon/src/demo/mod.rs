@@ -3,7 +3,7 @@
 //! The demo writes the example configuration and calendars into a folder,
 //! generates a month of punches for the example staff as a USB export in
 //! the real `attlog.dat` layout, imports it into a fresh journal, and serves
-//! the API with a new bureau token, which it prints.
+//! the API. It makes a new bureau token for the API and prints it.
 
 pub mod export;
 

@@ -1,11 +1,11 @@
 //! The audit trail: every change made through the API is journaled with
 //! the actor who made it.
 //!
-//! A change is two events appended in one transaction: the record itself
-//! (a write-off, an outage, a patrol punch, a correction, ...) and an
-//! `audit` event right after it, whose payload names the actor's role,
-//! unit and token id, the action and the record's idempotency key. Both are
-//! stored or neither is. The audit key is derived from the record's key,
+//! A change is two events appended in one transaction. The first is the
+//! record itself: a write-off, an outage, a patrol punch, a correction.
+//! The second, right after it, is an `audit` event whose payload names the
+//! actor's role, unit and token id, the action and the record's
+//! idempotency key. Both are stored or neither is. The audit key is derived from the record's key,
 //! so a resent change is a duplicate of both.
 //!
 //! Other routes adopt this by building their record event and calling
@@ -24,7 +24,7 @@ use crate::journal::{Appended, EventKind, Journal, NewEvent, StoredEvent};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub actor: Actor,
-    /// What was done, as `record.verb`: `write_off.register`,
+    /// The change made, as `record.verb`: `write_off.register`,
     /// `outage.close`, `patrol.register`, ...
     pub action: String,
     /// Kind of the record event; `None` for a standalone entry.

@@ -5,20 +5,21 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::config::Config;
 
-/// Longest free text (reasons, notes), in characters.
+/// Maximum length of free text (reasons, notes), in characters.
 pub const MAX_TEXT_CHARS: usize = 500;
-/// Longest name of a person who approved or patrolled, in characters.
+/// Maximum length of the name of a person who approved or patrolled, in
+/// characters.
 pub const MAX_NAME_CHARS: usize = 100;
-/// Longest device id, in ASCII characters.
+/// Maximum length of a device id, in ASCII characters.
 pub const MAX_DEVICE_ID_LEN: usize = 64;
 
-/// A request field that is missing or invalid: answered as a 422.
+/// A request field that is missing or invalid, returned as a 422.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     /// Path of the field in the request body, such as `approvals[1].step`.
     pub field: String,
-    /// What is wrong and what to send instead.
+    /// The problem and what to send instead.
     pub message: String,
 }
 

@@ -92,7 +92,7 @@ pub struct Approval {
     pub date: Option<NaiveDate>,
 }
 
-/// Why an approval chain is not valid.
+/// Errors of an approval chain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     #[error("a leave of {days} days needs the signatures of {}, and {} is missing", join(.required), join(.missing))]

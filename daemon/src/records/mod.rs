@@ -1,6 +1,6 @@
-//! Records the bureau makes through the API, which clear late, early or
-//! missing punches: write-offs and leave, clock outages and patrol punches;
-//! and the audit trail of every change.
+//! Records the bureau makes through the API to clear late, early or
+//! missing punches: write-offs and leave, clock outages and patrol punches.
+//! Also the audit trail of every change.
 //!
 //! Records are append-only journal events, like the punches. Their current
 //! state is the fold of their events, read afresh for every report, so a
@@ -49,7 +49,8 @@ pub enum RecordsError {
 }
 
 impl RecordsError {
-    /// An event whose payload is not the record its kind promises.
+    /// Builds the error of an event whose payload is not the record its kind
+    /// promises.
     pub fn invalid(event: &StoredEvent, reason: String) -> RecordsError {
         RecordsError::InvalidRecord {
             seq: event.seq,
@@ -59,7 +60,7 @@ impl RecordsError {
     }
 }
 
-/// Why a request to change a record cannot be carried out.
+/// Reasons a request to change a record cannot be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
     /// A field is missing or invalid: a 422.
@@ -101,8 +102,8 @@ pub struct Records {
 }
 
 impl Records {
-    /// Reads every record. Device-status events of devices for which
-    /// `is_clock` holds open and close outages.
+    /// Reads every record. Device-status events of the devices for which
+    /// `is_clock` returns true open and close outages.
     pub fn load(
         source: &impl RecordSource,
         zone: Tz,
@@ -115,8 +116,8 @@ impl Records {
         })
     }
 
-    /// The covers the rules apply as of the local instant `as_of`: the
-    /// write-offs in force, every outage and every patrol punch.
+    /// Returns the covers the rules apply as of the local instant `as_of`:
+    /// the write-offs in force, every outage and every patrol punch.
     pub fn covers(&self, calendar: &Calendar, as_of: NaiveDateTime) -> Covers {
         Covers {
             write_offs: self

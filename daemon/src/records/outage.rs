@@ -31,7 +31,7 @@ use crate::time::utc_to_local;
 /// Value of `source` in the bureau's outage records.
 const BUREAU_SOURCE: &str = "bureau";
 
-/// Who opened or closed an outage.
+/// Source of the event that opened or closed an outage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutageSource {
@@ -133,7 +133,7 @@ pub struct Outage {
     /// Local time the clock worked again; `None` while open.
     pub end: Option<NaiveDateTime>,
     pub closed_by: Option<OutageSource>,
-    /// Why the link was lost, as the device's link reported it.
+    /// Reason the link was lost, as the device's link reported it.
     pub device_reason: Option<String>,
     /// The bureau's notes in the order written; an outage the bureau added
     /// starts with its note.
@@ -141,7 +141,7 @@ pub struct Outage {
 }
 
 impl Outage {
-    /// The span the rules apply.
+    /// Returns the span the rules apply.
     pub fn span(&self) -> OutageSpan {
         OutageSpan {
             id: self.id,
@@ -150,15 +150,15 @@ impl Outage {
         }
     }
 
-    /// Whether the outage overlaps the local times `[from, to)`.
+    /// Returns whether the outage overlaps the local times `[from, to)`.
     pub fn overlaps(&self, from: NaiveDateTime, to: NaiveDateTime) -> bool {
         self.start < to && self.end.map_or(true, |end| end > from)
     }
 }
 
 /// Folds the `device_status` events, in sequence order, into outages in
-/// the order they were opened. Only devices for which `is_clock` holds open
-/// outages; status events of other shapes are skipped.
+/// the order they were opened. Only devices for which `is_clock` returns
+/// true open outages, and status events of other shapes are skipped.
 pub fn assemble(
     events: &[StoredEvent],
     zone: Tz,

@@ -4,7 +4,7 @@
 //!
 //! Each is one `patrol` event about the person (`subject` is the staff id)
 //! with the time seen as its device time. Under an outage the rules show
-//! the patrol punch in place of the missing clock punch; outside every
+//! the patrol punch in place of the missing clock punch. Outside every
 //! outage a patrol punch is listed in the report but satisfies no
 //! checkpoint, because only the clocks' punches count there.
 
@@ -72,7 +72,7 @@ pub struct Patrol {
 }
 
 impl Patrol {
-    /// The punch the rules read.
+    /// Returns the punch the rules read.
     pub fn punch(&self) -> PatrolPunch {
         PatrolPunch {
             seq: self.id,
@@ -81,7 +81,7 @@ impl Patrol {
         }
     }
 
-    /// Whether the punch falls on a day from `first` to `last`.
+    /// Returns whether the punch falls on a day from `first` to `last`.
     pub fn within(&self, first: NaiveDate, last: NaiveDate) -> bool {
         let date = self.record.at.date();
         first <= date && date <= last

@@ -30,11 +30,11 @@ pub use request::{
     ApprovalInput, EmergencyInput, PaperworkRequest, RegisterRequest, RevokeRequest,
 };
 
-/// Emergency leave: the bureau was told on the first day, before 08:30,
-/// and the paperwork follows.
+/// Emergency leave: the bureau was notified on the first day, before
+/// 08:30, and the paperwork follows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Emergency {
-    /// Local time at which the bureau was told.
+    /// Local time at which the bureau was notified.
     pub notified_at: NaiveDateTime,
 }
 
@@ -54,7 +54,7 @@ pub struct Registration {
     /// Last checkpoint covered on `to`.
     pub to_checkpoint: Checkpoint,
     pub reason: String,
-    /// Who approved the write-off at the bureau.
+    /// Name of the person at the bureau who approved the write-off.
     pub approved_by: String,
     /// Signatures of the leave form, in chain order; may be empty for
     /// emergency leave until its paperwork, and for kinds that are not
@@ -74,7 +74,7 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// The first checkpoint covered.
+    /// Returns the first checkpoint covered.
     pub fn first(&self) -> Slot {
         Slot {
             date: self.from,
@@ -82,7 +82,7 @@ impl Registration {
         }
     }
 
-    /// The last checkpoint covered.
+    /// Returns the last checkpoint covered.
     pub fn last(&self) -> Slot {
         Slot {
             date: self.to,
@@ -170,7 +170,7 @@ pub struct WriteOff {
     pub revocation: Option<FollowUp<Revocation>>,
 }
 
-/// Where a write-off stands as of an instant.
+/// Status of a write-off as of an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteOffStatus {
@@ -189,7 +189,7 @@ pub enum WriteOffStatus {
 }
 
 impl WriteOffStatus {
-    /// Whether the write-off covers its checkpoints.
+    /// Returns whether the write-off covers its checkpoints.
     pub fn in_force(self) -> bool {
         matches!(
             self,
@@ -271,7 +271,7 @@ impl WriteOff {
         }
     }
 
-    /// The span the rules apply while the write-off is in force.
+    /// Returns the span the rules apply while the write-off is in force.
     pub fn span(&self) -> WriteOffSpan {
         WriteOffSpan {
             id: self.id,
@@ -282,12 +282,12 @@ impl WriteOff {
         }
     }
 
-    /// Whether the write-off covers any day from `first` to `last`.
+    /// Returns whether the write-off covers any day from `first` to `last`.
     pub fn overlaps(&self, first: NaiveDate, last: NaiveDate) -> bool {
         self.registration.from <= last && first <= self.registration.to
     }
 
-    /// The write-off as the API and the reports show it.
+    /// Returns the write-off as the API and the reports show it.
     pub fn view(&self, calendar: &Calendar, as_of: NaiveDateTime) -> WriteOffView {
         let registration = &self.registration;
         let status = self.status(calendar, as_of);

@@ -42,7 +42,7 @@ pub const WRITE_OFF_HEADERS: [&str; 16] = [
     "登记时间",
 ];
 
-/// The month's clock outages, one row each.
+/// Writes the month's clock outages as CSV, one row each.
 pub fn outages_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
     let rows = report.outages.iter().map(|outage| {
         vec![
@@ -60,7 +60,7 @@ pub fn outages_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
     write_table(&OUTAGE_HEADERS, rows)
 }
 
-/// The month's write-offs, one row each.
+/// Writes the month's write-offs as CSV, one row each.
 pub fn write_offs_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
     let rows = report.write_offs.iter().map(|write_off| {
         let person = report
@@ -95,7 +95,7 @@ pub fn write_offs_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
     write_table(&WRITE_OFF_HEADERS, rows)
 }
 
-/// The written-off checkpoints by kind, such as "事假 4个打卡点（2个半天）；
+/// Describes the written-off checkpoints by kind, such as "事假 4个打卡点（2个半天）；
 /// 上班前外出开会办事 1个打卡点".
 pub fn written_off_text(totals: &WrittenOffTotals) -> String {
     let parts: Vec<String> = totals
@@ -168,7 +168,7 @@ fn source_text(outage: &Outage) -> &'static str {
     }
 }
 
-/// The device's reason and the bureau's notes of an outage, in order.
+/// Joins the device's reason and the bureau's notes of an outage, in order.
 fn outage_text(outage: &Outage) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(reason) = &outage.device_reason {

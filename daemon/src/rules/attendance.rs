@@ -24,8 +24,8 @@
 //!    they reach `cumulative_absence_threshold`.
 //!
 //! 5. A checkpoint covered by an approved write-off or a clock outage
-//!    ([`cover`]) is neither late, early nor missing, whatever the punches
-//!    say; the month totals count the written-off checkpoints by kind.
+//!    ([`cover`]) is neither late, early nor missing, whatever its punches,
+//!    and the month totals count the written-off checkpoints by kind.
 //!
 //! The status key a person pressed on the clock is kept but never read, and
 //! only calendar working days are judged. Nothing here reads the clock: the
@@ -280,7 +280,7 @@ pub enum Outcome {
         at: Option<NaiveTime>,
     },
     /// Covered by the clock outage `outage`. `at` is the clock punch there,
-    /// or else the patrol punch that stands in for it (`patrol` is true).
+    /// or else the patrol punch that replaces it (`patrol` is true).
     Outage {
         outage: i64,
         at: Option<NaiveTime>,

@@ -13,7 +13,7 @@ use crate::records::leave::{self, Approval, ApprovalStep};
 use crate::records::RequestError;
 use crate::rules::{Checkpoint, Slot, WriteOffKind};
 
-/// Longest span of one write-off, in days from its first to its last day.
+/// Maximum span of one write-off, in days from its first to its last day.
 /// Maternity leave, the longest kind, is 98 days under national law plus
 /// the province's extension, so a year leaves room; longer leave is
 /// registered in parts.
@@ -62,7 +62,7 @@ pub struct ApprovalInput {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencyInput {
-    /// Local time `YYYY-MM-DDTHH:MM:SS` at which the bureau was told.
+    /// Local time `YYYY-MM-DDTHH:MM:SS` at which the bureau was notified.
     pub notified_at: String,
 }
 

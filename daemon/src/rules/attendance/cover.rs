@@ -1,7 +1,7 @@
 //! What excuses a checkpoint: approved write-offs and clock outages.
 //!
-//! A covered checkpoint is neither late, early nor missing, whatever the
-//! punches say, and the report shows the write-off or the outage in its
+//! A covered checkpoint is neither late, early nor missing, whatever its
+//! punches, and the report shows the write-off or the outage in its
 //! place. The rules receive the covers as plain data in [`Covers`]; the
 //! records module decides which write-offs are in force (approval chains,
 //! emergency-leave paperwork, revocations) before they get here.
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use crate::rules::settings::{AttendanceSettings, Checkpoint};
 
-/// Why a checkpoint was written off (核销登记).
+/// Kind of write-off (核销登记): the reason a checkpoint is cleared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteOffKind {
@@ -130,8 +130,8 @@ impl WriteOffKind {
         }
     }
 
-    /// Whether the kind is leave, which needs the approval chain of its
-    /// length.
+    /// Returns whether the kind is leave, which needs the approval chain of
+    /// its length.
     pub fn is_leave(self) -> bool {
         matches!(
             self,
@@ -370,8 +370,8 @@ impl WrittenOffTotals {
         self.checkpoints.iter().sum()
     }
 
-    /// The kinds with at least one written-off checkpoint, in the order of
-    /// [`WriteOffKind::ALL`], with their checkpoints and half-days.
+    /// Returns the kinds with at least one written-off checkpoint, in the
+    /// order of [`WriteOffKind::ALL`], with their checkpoints and half-days.
     pub fn by_kind(&self) -> impl Iterator<Item = (WriteOffKind, u32, u32)> + '_ {
         WriteOffKind::ALL
             .into_iter()
