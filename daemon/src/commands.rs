@@ -121,7 +121,7 @@ pub fn report(
     // Opening the writer first creates and migrates a new journal.
     drop(open_journal(&config)?);
     let reader = JournalReader::open(&config.journal.path)?;
-    let data = report::load(&config, &reader, month)?;
+    let data = report::load(&config, &reader, month, true)?;
     let result = report::evaluate(&config, &data, month, as_of, now)?;
 
     let bytes = match (format, table) {

@@ -4,6 +4,8 @@
 //! append-only [`journal`], and are judged by the pure [`rules`] on the
 //! working-day [`calendar`]. The [`api`] serves the [`report`]s over HTTP.
 
+/// Network clocks that push punches over HTTP (ZKTeco ADMS).
+pub mod adms;
 /// HTTP API: routes, handlers and error bodies.
 pub mod api;
 /// Who may call the API: roles, bearer tokens and the actor of a request.
@@ -28,6 +30,8 @@ pub mod ingest;
 pub mod journal;
 /// Log output through tracing.
 pub mod logging;
+/// Ratings records in the journal: presses, corrections, duty roster.
+pub mod ratings;
 /// Write-offs, leave, clock outages, patrol punches and the audit trail.
 pub mod records;
 /// Monthly reports built from rule results: JSON and CSV.

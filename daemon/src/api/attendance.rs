@@ -20,10 +20,11 @@ use crate::report::records as records_report;
 use crate::rules::attendance::RulesError;
 use crate::time::{utc_to_local, Month};
 
-const PARAMETERS: &str = "month, format, table, as_of, unit";
+const PARAMETERS: &str = "month, format, table, as_of, punches, unit";
 
 /// Serves the report of `month=YYYY-MM` as JSON, or as CSV with
-/// `format=csv` (`table=summary`, `days`, `outages` or `writeoffs`).
+/// `format=csv` (`table=summary`, `days`, `outages` or `writeoffs`);
+/// `punches=true` adds each person's raw punches to the JSON.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -42,6 +43,16 @@ pub async fn monthly(
     let month = parse_month(query.get("month"))?;
     let format = Format::parse(query.get("format").map(String::as_str))?;
     let table = Table::parse(query.get("table").map(String::as_str))?;
+    let punch_lists = match query.get("punches").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_punches",
+                format!("invalid punches '{other}': expected true or false"),
+            ))
+        }
+    };
     let as_of = match query.get("as_of") {
         Some(text) => Some(parse_as_of(text)?),
         None => None,
@@ -70,7 +81,7 @@ pub async fn monthly(
         let now = Utc::now();
         let as_of = as_of.unwrap_or_else(|| utc_to_local(config.site.time_zone, now));
         let reader = state.reader()?;
-        let data = report::load(config, &reader, month).map_err(report_error)?;
+        let data = report::load(config, &reader, month, punch_lists).map_err(report_error)?;
         let mut result =
             report::evaluate(config, &data, month, as_of, now).map_err(report_error)?;
         if let Some(unit) = &unit {

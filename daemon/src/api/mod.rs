@@ -9,12 +9,15 @@
 
 pub mod attendance;
 pub mod audit;
+pub mod corrections;
 pub mod error;
 pub mod events;
 pub mod imports;
 pub mod outages;
 pub mod patrols;
+pub mod ratings;
 pub mod request;
+pub mod roster;
 pub mod writeoffs;
 
 use std::path::PathBuf;
@@ -31,7 +34,7 @@ use crate::journal::{Journal, JournalReader};
 
 pub use error::ApiError;
 
-/// What every handler shares.
+/// State shared by every handler.
 pub struct AppState {
     pub config: Config,
     pub journal_path: PathBuf,
@@ -59,6 +62,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/attendance/monthly", get(attendance::monthly))
         .route("/api/v1/imports/attlog", post(imports::attlog))
+        .route("/api/v1/ratings/monthly", get(ratings::monthly))
+        .route(
+            "/api/v1/ratings/:id/corrections",
+            post(corrections::request),
+        )
+        .route("/api/v1/corrections", get(corrections::list))
+        .route(
+            "/api/v1/corrections/:id/approve",
+            post(corrections::approve),
+        )
+        .route("/api/v1/corrections/:id/reject", post(corrections::reject))
+        .route(
+            "/api/v1/roster/duty",
+            get(roster::list).post(roster::assign),
+        )
         .route(
             "/api/v1/writeoffs",
             get(writeoffs::list).post(writeoffs::register),

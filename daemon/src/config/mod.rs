@@ -19,9 +19,11 @@
 //! defaults and a field in `defaults::Input`, a validation function called
 //! from `validate::validate`, and a field in [`Config`].
 
+mod adms;
 mod attendance;
 mod defaults;
 mod error;
+mod ratings;
 mod raw;
 mod roster;
 mod tokens;
@@ -37,8 +39,10 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
+use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
+pub use adms::{AdmsClock, AdmsSettings};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 pub use tokens::TokenEntry;
 
@@ -60,6 +64,13 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// `[ratings]`: settings of the satisfaction keypad rules.
+    pub ratings: RatingSettings,
+    /// The `[[duty]]` entries in file order: who serves which window from
+    /// which day. The API adds assignments on top of these.
+    pub duty: Vec<DutyAssignment>,
+    /// `[adms]`: network clocks that push punches over HTTP.
+    pub adms: AdmsSettings,
     /// The `[[token]]` entries in file order: who may call the API.
     pub tokens: Vec<TokenEntry>,
 }

@@ -40,6 +40,8 @@ pub struct ReportData {
     /// Every write-off, outage and patrol punch; the rules read the ones
     /// in force as of the report's instant.
     pub records: Records,
+    /// Whether the report lists each person's raw punches of the month.
+    pub punch_lists: bool,
 }
 
 /// A checkpoint's settings as the report shows them.
@@ -136,11 +138,14 @@ pub fn roster(config: &Config) -> Vec<Person> {
         .collect()
 }
 
-/// Reads what the report of `month` needs from the journal.
+/// Reads what the report of `month` needs from the journal. With
+/// `punch_lists`, the report also lists every person's raw punches with
+/// their status keys, which makes it about twice as large.
 pub fn load(
     config: &Config,
     reader: &JournalReader,
     month: Month,
+    punch_lists: bool,
 ) -> Result<ReportData, ReportError> {
     let zone = config.site.time_zone;
     let year_start = Month {
@@ -155,12 +160,16 @@ pub fn load(
     let from = midnight(year_start);
     let to = midnight(month.next_first_day());
 
-    let rows = reader.punch_rows_between(from, to)?;
+    let rows = reader.punch_rows_between(from, to, punch_lists)?;
     let punches = rows
         .into_iter()
         .map(|row| Punch {
             seq: row.seq,
-            pin: normalize_pin(&row.pin),
+            pin: if row.pin.starts_with('0') || row.pin.starts_with(' ') {
+                normalize_pin(&row.pin)
+            } else {
+                row.pin
+            },
             local: utc_to_local(zone, row.device_time),
             status: row.status,
             device_id: row.device_id,
@@ -171,6 +180,7 @@ pub fn load(
         people: roster(config),
         punches,
         records,
+        punch_lists,
     })
 }
 
@@ -183,7 +193,7 @@ pub fn evaluate<'a>(
     generated_at: DateTime<Utc>,
 ) -> Result<AttendanceReport<'a>, ReportError> {
     let covers = data.records.covers(&config.calendar, as_of);
-    let attendance = evaluate_month(&MonthInput {
+    let mut attendance = evaluate_month(&MonthInput {
         settings: &config.attendance,
         calendar: &config.calendar,
         people: &data.people,
@@ -199,6 +209,11 @@ pub fn evaluate<'a>(
         .pred_opt()
         .unwrap_or(month.first_day());
     let records = data.records.between(month.first_day(), last_day);
+    if !data.punch_lists {
+        for person in &mut attendance.people {
+            person.punches.clear();
+        }
+    }
     Ok(AttendanceReport {
         site: &config.site.name,
         month: month.to_string(),

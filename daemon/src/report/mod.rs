@@ -2,4 +2,5 @@
 
 pub mod attendance;
 pub mod csv;
+pub mod ratings;
 pub mod records;
