@@ -216,6 +216,31 @@ async fn chief_reads_own_unit_only() {
             .collect();
         assert_eq!(ids, ["S001", "S002"], "{query}");
     }
+    // A chief files corrections only in the name of its own unit's staff,
+    // and lists only its own unit's requests.
+    let response = client
+        .post(server.url("/api/v1/ratings/1/corrections"))
+        .bearer_auth(token("chief-tax"))
+        .json(&json!({"level": "satisfied", "reason": "误按", "requested_by": "S004"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let response = client
+        .get(server.url("/api/v1/corrections?unit=hrss"))
+        .bearer_auth(token("chief-tax"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    let response = client
+        .get(server.url("/api/v1/corrections?unit=tax"))
+        .bearer_auth(token("chief-tax"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+
     // HR reads every unit, or one.
     let body: Value = report("", "hr-1").await.unwrap().json().await.unwrap();
     assert_eq!(body["people"].as_array().unwrap().len(), 3);
