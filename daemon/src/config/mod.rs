@@ -26,6 +26,7 @@ mod error;
 mod ratings;
 mod raw;
 mod roster;
+mod tokens;
 mod validate;
 
 #[cfg(test)]
@@ -43,6 +44,7 @@ use crate::rules::AttendanceSettings;
 
 pub use adms::{AdmsClock, AdmsSettings};
 pub use error::{ConfigError, ConfigErrors, KeyError};
+pub use tokens::TokenEntry;
 
 /// The validated configuration of one site.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +73,8 @@ pub struct Config {
     pub adms: AdmsSettings,
     pub log: LogSettings,
     pub health: HealthSettings,
+    /// The `[[token]]` entries in file order: who may call the API.
+    pub tokens: Vec<TokenEntry>,
 }
 
 /// `[log]`: what the daemon logs.

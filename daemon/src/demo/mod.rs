@@ -3,7 +3,7 @@
 //! The demo writes the example configuration and calendars into a folder,
 //! generates a month of punches for the example staff as a USB export in
 //! the real `attlog.dat` layout, imports it into a fresh journal, and serves
-//! the API.
+//! the API. It makes a new bureau token for the API and prints it.
 
 pub mod export;
 
@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 
+use crate::auth::NewToken;
 use crate::config;
 use crate::import;
 use crate::journal::Journal;
@@ -62,6 +63,22 @@ pub fn write_example(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(config_path)
 }
 
+/// Makes a bureau token for the demo and appends its `[[token]]` entry to
+/// the configuration at `config_path`.
+fn add_demo_token(config_path: &Path) -> anyhow::Result<NewToken> {
+    let token = NewToken::generate()?;
+    let entry = format!(
+        "\n[[token]]\nid = \"demo-bureau\"\nrole = \"bureau\"\nsha256 = \"{}\"\n",
+        token.sha256_hex
+    );
+    let mut text = std::fs::read_to_string(config_path)
+        .with_context(|| format!("failed to read '{}'", config_path.display()))?;
+    text.push_str(&entry);
+    std::fs::write(config_path, text)
+        .with_context(|| format!("failed to write '{}'", config_path.display()))?;
+    Ok(token)
+}
+
 /// Runs the demo; see the module documentation.
 pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Result<ExitCode> {
     // A temporary folder is removed when the demo stops.
@@ -82,6 +99,7 @@ pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Re
     };
 
     let config_path = write_example(&dir)?;
+    let token = add_demo_token(&config_path)?;
     let config = config::load(&config_path).map_err(|error| anyhow::anyhow!("{error}"))?;
 
     let pins: Vec<String> = config
@@ -140,6 +158,13 @@ pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Re
         println!("Pages for people in the hall:");
         println!("  http://{bound}/ui/attendance?month={DEMO_MONTH}");
         println!("  http://{bound}/ui/devices");
+        println!("Bureau token of this demo (every route but /healthz needs one):");
+        println!("  {}", token.secret());
+        println!("For example:");
+        println!(
+            "  curl -H 'Authorization: Bearer {}' 'http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}'",
+            token.secret()
+        );
         println!("Reports for {DEMO_MONTH}:");
         println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}");
         println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=csv");

@@ -4,4 +4,5 @@ pub mod attendance;
 pub mod csv;
 pub mod outages;
 pub mod ratings;
+pub mod records;
 pub mod xlsx;
