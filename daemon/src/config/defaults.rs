@@ -72,6 +72,7 @@ pub(super) struct Input {
     pub unknown_pins_as_people: bool,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub devices: Vec<super::devices::RawDevice>,
 }
 
 #[derive(Debug)]
@@ -196,6 +197,7 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .unwrap_or(UNKNOWN_PINS_AS_PEOPLE),
         units: raw.unit,
         staff: raw.staff,
+        devices: raw.device,
     }
 }
 

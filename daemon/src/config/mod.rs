@@ -21,6 +21,7 @@
 
 mod attendance;
 mod defaults;
+mod devices;
 mod error;
 mod raw;
 mod roster;
@@ -38,6 +39,7 @@ use chrono_tz::Tz;
 use crate::calendar::Calendar;
 use crate::rules::AttendanceSettings;
 
+pub use devices::{ClockLineDevice, Device, DeviceKind, FingerprintDevice, KeypadDevice};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 
 /// The validated configuration of one site.
@@ -58,6 +60,8 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// The `[[device]]` entries in file order: serial devices read live.
+    pub devices: Vec<Device>,
 }
 
 /// `[site]`: the hall this box serves.

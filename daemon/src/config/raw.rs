@@ -29,6 +29,7 @@ pub(super) struct RawConfig {
     pub roster: RawRoster,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub device: Vec<super::devices::RawDevice>,
 }
 
 /// `[site]`

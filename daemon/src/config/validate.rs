@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::attendance::validate_attendance;
+use super::devices::validate_devices;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::error::{ConfigErrors, Problems};
 use super::raw::one_line;
@@ -43,6 +44,9 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
+    // `None` comes only with a recorded problem, which fails the match below.
+    let devices = validate_devices(&input.devices, &input.units, &input.staff, &mut problems)
+        .unwrap_or_default();
 
     match (site, http, journal, calendar, attendance, import, people) {
         (
@@ -64,6 +68,7 @@ pub(super) fn validate(
             roster,
             units,
             staff,
+            devices,
         }),
         _ => {
             debug_assert!(!problems.is_empty(), "a section failed without a problem");
