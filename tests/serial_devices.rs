@@ -68,7 +68,7 @@ fn rating(conn: &Connection, address: u8, session: u32, sequence: u16) -> (Strin
 /// Sends `frame` and returns the reply to its keypad.
 async fn exchange(bus: &mut KeypadBus, frame: &Frame) -> Frame {
     bus.send(frame).await;
-    bus.reply(frame.address(), DEADLINE)
+    bus.reply_to(frame, DEADLINE)
         .await
         .unwrap_or_else(|| panic!("no reply to {frame:?}"))
 }

@@ -199,16 +199,43 @@ impl KeypadBus {
             .expect("write to the keypad pty");
     }
 
-    /// Returns the next reply addressed to `address`, or `None` after
-    /// `timeout`.
+    /// Returns the next reply to `request`: same address, session and
+    /// sequence number, as a keypad matches replies. Other frames, such as
+    /// late replies to earlier resends, are skipped. `None` after `timeout`.
+    pub async fn reply_to(&mut self, request: &Frame, timeout: Duration) -> Option<Frame> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self.reply(request.address(), left).await?;
+            let matches = matches!(frame, Frame::Ack(_) | Frame::Nak(_))
+                && frame.session() == request.session()
+                && frame.sequence() == request.sequence();
+            if matches {
+                return Some(frame);
+            }
+        }
+    }
+
+    /// Returns the next frame addressed to `address`, skipping frames for
+    /// other addresses, or `None` after `timeout`.
     pub async fn reply(&mut self, address: Address, timeout: Duration) -> Option<Frame> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let frame = self.next_frame(left).await?;
+            if frame.address() == address {
+                return Some(frame);
+            }
+        }
+    }
+
+    /// Returns the next frame on the bus, or `None` after `timeout`.
+    pub async fn next_frame(&mut self, timeout: Duration) -> Option<Frame> {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut buffer = [0u8; 256];
         loop {
-            while let Some(frame) = self.decoder.next_frame() {
-                if frame.address() == address {
-                    return Some(frame);
-                }
+            if let Some(frame) = self.decoder.next_frame() {
+                return Some(frame);
             }
             let read = tokio::time::timeout_at(deadline, self.pty.read(&mut buffer)).await;
             match read {
