@@ -9,7 +9,6 @@ use anyhow::Context;
 use crate::api::{self, AppState};
 use crate::commands::open_journal;
 use crate::config::Config;
-use crate::devices::BoxClock;
 use crate::ingest;
 
 /// Serves until Ctrl-C or SIGTERM. `listen` overrides the configured
@@ -18,17 +17,6 @@ pub async fn run(
     config: Config,
     listen: Option<SocketAddr>,
     on_ready: impl FnOnce(SocketAddr) + Send,
-) -> anyhow::Result<()> {
-    run_with_clock(config, listen, on_ready, BoxClock::system()).await
-}
-
-/// Serves as [`run`] does, with the devices reading the box's time from
-/// `clock`; `hallbox demo` pins it while it replays a month.
-pub async fn run_with_clock(
-    config: Config,
-    listen: Option<SocketAddr>,
-    on_ready: impl FnOnce(SocketAddr) + Send,
-    clock: BoxClock,
 ) -> anyhow::Result<()> {
     // The journal writer for device events, then the API's own connection.
     let (ingest, writer) = ingest::start(open_journal(&config)?)
@@ -53,7 +41,7 @@ pub async fn run_with_clock(
 
     // Devices start once the journal is open, so their first events have
     // somewhere to go.
-    let mut devices = crate::devices::spawn_all_with_clock(&state.config, &ingest, clock);
+    let mut devices = crate::devices::spawn_all(&state.config, &ingest);
 
     tracing::info!(address = %bound, journal = %state.journal_path.display(), "serving the API");
     // A plain line on stdout, so scripts and tests can find the port.

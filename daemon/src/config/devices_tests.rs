@@ -310,3 +310,35 @@ fn unknown_kind_and_key_fail_parsing() {
         }
     }
 }
+
+#[test]
+fn shipped_example_devices() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/hallbox.toml");
+    let config = match super::super::load(&path) {
+        Ok(config) => config,
+        Err(error) => panic!("shipped example failed to load:\n{error}"),
+    };
+    let kinds: Vec<(&str, &str)> = config
+        .devices
+        .iter()
+        .map(|device| (device.id.as_str(), device.kind_name()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("fingerprint-east", "fingerprint"),
+            ("clock-east-1", "clock_line"),
+            ("keypads-hall", "keypad"),
+        ]
+    );
+    let DeviceKind::Fingerprint(fingerprint) = &config.devices[0].kind else {
+        panic!("a fingerprint device");
+    };
+    assert_eq!(fingerprint.pages.len(), 5);
+    assert_eq!(fingerprint.port.baud_rate, 57_600);
+    let DeviceKind::Keypad(keypads) = &config.devices[2].kind else {
+        panic!("a keypad device");
+    };
+    assert_eq!(keypads.keypads[&3], "W03");
+    assert_eq!(keypads.buttons, ButtonMap::default_for(5).unwrap());
+}
