@@ -199,6 +199,17 @@ impl KeypadBus {
             .expect("write to the keypad pty");
     }
 
+    /// Sends frames back to back in one write.
+    pub async fn send_all(&mut self, frames: &[Frame]) {
+        let bytes: Vec<u8> = frames.iter().flat_map(keypad::encode).collect();
+        if !bytes.is_empty() {
+            self.pty
+                .write_all(&bytes)
+                .await
+                .expect("write to the keypad pty");
+        }
+    }
+
     /// Returns the next reply to `request`: same address, session and
     /// sequence number, as a keypad matches replies. Other frames, such as
     /// late replies to earlier resends, are skipped. `None` after `timeout`.

@@ -130,13 +130,20 @@ impl Session {
                         replies
                     }
                 },
-                Some(done) = commits.join_next(), if !commits.is_empty() => match done {
-                    Ok(commit) => vec![self.finish(commit)],
-                    Err(error) => {
-                        error!(%error, "keypad commit task failed");
-                        Vec::new()
+                Some(done) = commits.join_next(), if !commits.is_empty() => {
+                    // Presses of one group commit finish together: answer
+                    // them in one write, after one turnaround.
+                    let mut replies = Replies::new();
+                    let mut next = Some(done);
+                    while let Some(done) = next {
+                        match done {
+                            Ok(commit) => replies.push(self.finish(commit)),
+                            Err(error) => error!(%error, "keypad commit task failed"),
+                        }
+                        next = commits.try_join_next();
                     }
-                },
+                    replies
+                }
                 _ = offline_check.tick() => {
                     self.check_offline(started);
                     Vec::new()
