@@ -7,9 +7,9 @@
 //! At the end every acknowledged press must be in the journal exactly once,
 //! no press may be stored twice, and the hash chain must verify.
 
-mod support;
 #[path = "support/serial.rs"]
 mod serial;
+mod support;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -115,8 +115,10 @@ async fn sigkill_loses_no_acked_press() {
         "{ROSTER}{}{}",
         keypad_device("bus-a", &link_a),
         // The second bus rates the same windows from other addresses.
-        keypad_device("bus-b", &link_b)
-            .replace("1 = \"W01\", 2 = \"W02\", 3 = \"W03\"", "1 = \"W04\", 2 = \"W05\", 3 = \"W06\"")
+        keypad_device("bus-b", &link_b).replace(
+            "1 = \"W01\", 2 = \"W02\", 3 = \"W03\"",
+            "1 = \"W04\", 2 = \"W05\", 3 = \"W06\""
+        )
     )
     .replace(
         "{ id = \"W03\", name = \"3号窗口\" },",
@@ -127,8 +129,18 @@ async fn sigkill_loses_no_acked_press() {
 
     let acked: Acked = Arc::default();
     let drivers = [
-        tokio::spawn(drive_bus("bus-a".into(), bus_a, 0xA000_0000, Arc::clone(&acked))),
-        tokio::spawn(drive_bus("bus-b".into(), bus_b, 0xB000_0000, Arc::clone(&acked))),
+        tokio::spawn(drive_bus(
+            "bus-a".into(),
+            bus_a,
+            0xA000_0000,
+            Arc::clone(&acked),
+        )),
+        tokio::spawn(drive_bus(
+            "bus-b".into(),
+            bus_b,
+            0xB000_0000,
+            Arc::clone(&acked),
+        )),
     ];
 
     // Kill the daemon at random moments while the keypads stream presses.
@@ -179,9 +191,16 @@ async fn sigkill_loses_no_acked_press() {
             |row| row.get(0),
         )
         .unwrap();
-    assert!(lost >= 2, "each daemon start journals its ports as connected");
+    assert!(
+        lost >= 2,
+        "each daemon start journals its ports as connected"
+    );
 
-    let verify = support::run(&["verify", "--journal", &config.journal.path.display().to_string()]);
+    let verify = support::run(&[
+        "verify",
+        "--journal",
+        &config.journal.path.display().to_string(),
+    ]);
     assert!(
         verify.status.success(),
         "{}",

@@ -87,7 +87,10 @@ async fn press_acked(
     let Frame::Ack(ack) = reply else {
         panic!("expected ACK, got {reply:?}");
     };
-    assert!(!ack.duplicate, "first transmission acknowledged as duplicate");
+    assert!(
+        !ack.duplicate,
+        "first transmission acknowledged as duplicate"
+    );
     assert_eq!(ack.sequence, frame.sequence());
     // The ACK is out, so the row must be in the file already.
     let rows = rating_rows(
@@ -128,7 +131,14 @@ async fn keypad_ack_follows_commit() {
     for index in 0..9u32 {
         clock.pin(local(10, 0, 0) + chrono::Duration::seconds(i64::from(10 * index)));
         let keypad = &mut keypads[(index % 3) as usize];
-        press_acked(&mut bus, &journal, keypad, (index % 5 + 1) as u8, 1_000 * index).await;
+        press_acked(
+            &mut bus,
+            &journal,
+            keypad,
+            (index % 5 + 1) as u8,
+            1_000 * index,
+        )
+        .await;
     }
 
     // The first press, field by field.
@@ -166,7 +176,10 @@ async fn keypad_ack_follows_commit() {
 
     // A resend of keypad 3's last press: ACK with the duplicate flag, one row.
     let last = keypads[2].resend(9_000);
-    assert!(last.is_none(), "keypad 3 has nothing outstanding after its ACK");
+    assert!(
+        last.is_none(),
+        "keypad 3 has nothing outstanding after its ACK"
+    );
     let resent = Frame::Press(hallbox_drivers::keypad::Press {
         address: address(3),
         session: 0x5EED_0003,
@@ -175,7 +188,10 @@ async fn keypad_ack_follows_commit() {
         pressed_at_ms: 8_000,
     });
     let reply = exchange(&mut bus, &resent).await;
-    assert!(matches!(reply, Frame::Ack(ack) if ack.duplicate), "{reply:?}");
+    assert!(
+        matches!(reply, Frame::Ack(ack) if ack.duplicate),
+        "{reply:?}"
+    );
     assert_eq!(rating_rows(&conn, 3, 0x5EED_0003, 2), 1);
 
     // Keypad 1 pressed at 10:01:00; a press 2 s later is stored as a repeat.
@@ -212,7 +228,10 @@ async fn keypad_ack_follows_commit() {
     // Once the clock is right, the resend is stored.
     clock.pin(local(10, 5, 0));
     let reply = exchange(&mut bus, &frame).await;
-    assert!(matches!(reply, Frame::Ack(ack) if !ack.duplicate), "{reply:?}");
+    assert!(
+        matches!(reply, Frame::Ack(ack) if !ack.duplicate),
+        "{reply:?}"
+    );
     assert_eq!(rating_rows(&conn, 2, 0x5EED_0002, frame.sequence()), 1);
     keypads[1].receive(&reply, 40_010);
 
@@ -237,8 +256,14 @@ async fn keypad_wrap_and_restart() {
     clock.pin(local(11, 0, 30));
     press_acked(&mut bus, &journal, &mut keypad, 2, 31_000).await;
     let conn = reader(&journal);
-    assert_eq!(rating(&conn, 2, 0xABCD_0001, 65_535).0, "rating:keypads:2:abcd0001:0:65535");
-    assert_eq!(rating(&conn, 2, 0xABCD_0001, 0).0, "rating:keypads:2:abcd0001:1:0");
+    assert_eq!(
+        rating(&conn, 2, 0xABCD_0001, 65_535).0,
+        "rating:keypads:2:abcd0001:0:65535"
+    );
+    assert_eq!(
+        rating(&conn, 2, 0xABCD_0001, 0).0,
+        "rating:keypads:2:abcd0001:1:0"
+    );
 
     // The box restarts; the keypad resends its last press, whose ACK it
     // never saw. The restored memory recognises it.
@@ -252,7 +277,10 @@ async fn keypad_wrap_and_restart() {
         pressed_at_ms: 31_000,
     });
     let reply = exchange(&mut bus, &last).await;
-    assert!(matches!(reply, Frame::Ack(ack) if ack.duplicate), "{reply:?}");
+    assert!(
+        matches!(reply, Frame::Ack(ack) if ack.duplicate),
+        "{reply:?}"
+    );
     assert_eq!(rating_rows(&conn, 2, 0xABCD_0001, 0), 1);
 
     // The next press continues epoch 1, and 1 s after the restored last
@@ -321,7 +349,13 @@ async fn fingerprint_led_follows_commit() {
 
     // A finger that is not enrolled, then one on a page no staff member
     // has: the failure signal each time, and no new punch.
-    for finger in [Finger::Unknown, Finger::Enrolled { page_id: 7, score: 60 }] {
+    for finger in [
+        Finger::Unknown,
+        Finger::Enrolled {
+            page_id: 7,
+            score: 60,
+        },
+    ] {
         lift(&module).await;
         let before = leds.lock().unwrap().len();
         module.lock().unwrap().set_finger(finger);
@@ -375,10 +409,19 @@ async fn clock_line_stores_punches() {
     wait_for("two clock punches", || count_kind(&conn, "punch") == 2).await;
     // The repeated line arrived last; give it time to be handled too.
     wait_for("the writer to see three punches", || {
-        daemon.ingest.stats().events.load(std::sync::atomic::Ordering::Relaxed) >= 3
+        daemon
+            .ingest
+            .stats()
+            .events
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 3
     })
     .await;
-    assert_eq!(count_kind(&conn, "punch"), 2, "the repeated line was stored twice");
+    assert_eq!(
+        count_kind(&conn, "punch"),
+        2,
+        "the repeated line was stored twice"
+    );
 
     let punch = |pin: &str| -> (String, String, Value) {
         conn.query_row(
@@ -387,7 +430,11 @@ async fn clock_line_stores_punches() {
             [pin],
             |row| {
                 let payload: String = row.get(2)?;
-                Ok((row.get(0)?, row.get(1)?, serde_json::from_str(&payload).unwrap()))
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    serde_json::from_str(&payload).unwrap(),
+                ))
             },
         )
         .unwrap()

@@ -48,7 +48,10 @@ async fn unplug_loses_no_resent_press() {
     // One press through the first connection.
     let first = keypad.press(button(1), 0).unwrap();
     let reply = send_until_reply(&mut bus, &first).await;
-    assert!(matches!(reply, Frame::Ack(ack) if !ack.duplicate), "{reply:?}");
+    assert!(
+        matches!(reply, Frame::Ack(ack) if !ack.duplicate),
+        "{reply:?}"
+    );
     keypad.receive(&reply, 10);
 
     // A second press goes out, and the adapter is pulled before any reply
@@ -74,7 +77,10 @@ async fn unplug_loses_no_resent_press() {
     // A third press on the new connection is stored as usual.
     let third = keypad.press(button(3), 9_000).unwrap();
     let reply = send_until_reply(&mut bus, &third).await;
-    assert!(matches!(reply, Frame::Ack(ack) if !ack.duplicate), "{reply:?}");
+    assert!(
+        matches!(reply, Frame::Ack(ack) if !ack.duplicate),
+        "{reply:?}"
+    );
     assert_eq!(count_kind(&conn, "rating"), 3);
     assert_eq!(count_status(&conn, "connected"), 2);
     assert_eq!(count_status(&conn, "lost"), 1);
@@ -110,7 +116,10 @@ async fn full_journal_stops_acks_until_space() {
     let mut keypad = SimulatedKeypad::new(Address::new(2).unwrap(), 0x00F0_11ED);
     let mut acked = Vec::new();
     let refused = loop {
-        assert!(acked.len() < 500, "500 presses fit in a journal that may not grow");
+        assert!(
+            acked.len() < 500,
+            "500 presses fit in a journal that may not grow"
+        );
         let frame = keypad.press(button(1), 1_000 * acked.len() as u32).unwrap();
         let reply = send_until_reply(&mut bus, &frame).await;
         match reply {
@@ -147,7 +156,10 @@ async fn full_journal_stops_acks_until_space() {
     // Space again: the next resend is stored once and acknowledged.
     daemon.ingest.set_max_page_count(1 << 30);
     let reply = send_until_reply(&mut bus, &refused).await;
-    assert!(matches!(reply, Frame::Ack(ack) if !ack.duplicate), "{reply:?}");
+    assert!(
+        matches!(reply, Frame::Ack(ack) if !ack.duplicate),
+        "{reply:?}"
+    );
     assert_eq!(rating_rows(&conn, 2, 0x00F0_11ED, refused.sequence()), 1);
     assert_eq!(count_kind(&conn, "rating"), acked.len() as i64 + 1);
 

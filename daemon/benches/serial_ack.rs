@@ -68,7 +68,10 @@ fn main() {
         let dir = tempfile::tempdir_in(&base).expect("bench folder");
         ingest_only(dir.path()).await
     });
-    println!("folder: {}", std::fs::canonicalize(&base).unwrap_or(base).display());
+    println!(
+        "folder: {}",
+        std::fs::canonicalize(&base).unwrap_or(base).display()
+    );
     println!("| measurement | p50 | p99 | samples |");
     println!("| --- | --- | --- | --- |");
     print_row("bare fsync (4 KiB pwrite + fdatasync)", &fsync);
@@ -172,6 +175,7 @@ fn fsync_latencies(dir: &Path) -> Vec<Duration> {
     let path = dir.join("fsync.bin");
     let mut file = OpenOptions::new()
         .create(true)
+        .truncate(true)
         .read(true)
         .write(true)
         .open(&path)
@@ -214,7 +218,10 @@ async fn single_press_latencies(dir: &Path) -> Vec<Duration> {
             .await
             .expect("ACK within the deadline");
         let took = started.elapsed();
-        assert!(matches!(reply, Frame::Ack(ack) if !ack.duplicate), "{reply:?}");
+        assert!(
+            matches!(reply, Frame::Ack(ack) if !ack.duplicate),
+            "{reply:?}"
+        );
         keypad.receive(&reply, uptime + 1);
         // The first presses warm up the page cache and the WAL file.
         if index >= 20 {

@@ -345,12 +345,13 @@ fn validate_fingerprint(
             .map(Some),
     };
     let pages = validate_pages(&raw.pages, staff, prefix, problems);
-    let millis = |key: &str, value: Option<i64>, default: i64, max: i64, problems: &mut Problems| {
-        problems.check(
-            &format!("{prefix}.{key}"),
-            duration_ms(value.unwrap_or(default), 10, max),
-        )
-    };
+    let millis =
+        |key: &str, value: Option<i64>, default: i64, max: i64, problems: &mut Problems| {
+            problems.check(
+                &format!("{prefix}.{key}"),
+                duration_ms(value.unwrap_or(default), 10, max),
+            )
+        };
     let poll_interval = millis(
         "poll_interval_ms",
         raw.poll_interval_ms,

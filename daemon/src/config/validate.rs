@@ -13,8 +13,8 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use super::attendance::validate_attendance;
-use super::devices::validate_devices;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
+use super::devices::validate_devices;
 use super::error::{ConfigErrors, Problems};
 use super::raw::one_line;
 use super::roster::validate_roster;

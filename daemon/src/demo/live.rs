@@ -113,7 +113,10 @@ impl Rig {
     /// Sends HELLO from the keypad at `address` and waits for the ACK.
     async fn hello(&mut self, address: u8) -> anyhow::Result<()> {
         let uptime = self.uptime(chrono::Local::now().naive_local());
-        let keypad = self.keypads.get_mut(&address).ok_or_else(|| anyhow!("no keypad {address}"))?;
+        let keypad = self
+            .keypads
+            .get_mut(&address)
+            .ok_or_else(|| anyhow!("no keypad {address}"))?;
         let frame = keypad
             .hello(ResetCause::PowerOn, uptime)
             .map_err(|error| anyhow!("{error}"))?;
@@ -124,7 +127,10 @@ impl Rig {
     async fn press(&mut self, address: u8, button: u8, at: NaiveDateTime) -> anyhow::Result<()> {
         let uptime = self.uptime(at);
         let button = Button::new(button).map_err(|error| anyhow!("{error}"))?;
-        let keypad = self.keypads.get_mut(&address).ok_or_else(|| anyhow!("no keypad {address}"))?;
+        let keypad = self
+            .keypads
+            .get_mut(&address)
+            .ok_or_else(|| anyhow!("no keypad {address}"))?;
         let frame = keypad
             .press(button, uptime)
             .map_err(|error| anyhow!("{error}"))?;
@@ -158,10 +164,16 @@ impl Rig {
                 }
             }
         }
-        bail!("keypad {address}: no reply from the box after {} attempts", keypad::MAX_ATTEMPTS)
+        bail!(
+            "keypad {address}: no reply from the box after {} attempts",
+            keypad::MAX_ATTEMPTS
+        )
     }
 
-    async fn next_reply(&mut self, deadline: tokio::time::Instant) -> anyhow::Result<Option<Frame>> {
+    async fn next_reply(
+        &mut self,
+        deadline: tokio::time::Instant,
+    ) -> anyhow::Result<Option<Frame>> {
         let mut buffer = [0u8; 256];
         loop {
             if let Some(frame) = self.bus_decoder.next_frame() {
@@ -180,7 +192,12 @@ impl Rig {
     /// LED signal that follows the commit, and lifts the finger.
     async fn touch(&mut self, page_id: u16) -> anyhow::Result<()> {
         let before = self.led_count();
-        self.with_module(|module| module.set_finger(Finger::Enrolled { page_id, score: 120 }));
+        self.with_module(|module| {
+            module.set_finger(Finger::Enrolled {
+                page_id,
+                score: 120,
+            })
+        });
         wait_until(STEP_TIMEOUT, || self.led_count() > before)
             .await
             .context("the fingerprint module got no LED signal for a touch")?;
@@ -212,7 +229,9 @@ impl Rig {
     }
 
     fn uptime(&self, at: NaiveDateTime) -> u32 {
-        (at - self.boot).num_milliseconds().clamp(0, i64::from(u32::MAX)) as u32
+        (at - self.boot)
+            .num_milliseconds()
+            .clamp(0, i64::from(u32::MAX)) as u32
     }
 }
 
@@ -256,13 +275,16 @@ pub async fn replay(config: &Config, rig: &mut Rig, plan: &[Planned]) -> anyhow:
     let (ingest, writer) =
         ingest::start(journal).context("failed to start the journal writer thread")?;
     let mut tasks = devices::spawn_all_with_clock(config, &ingest, clock.clone());
-    let reader = Connection::open_with_flags(&config.journal.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .context("failed to open the demo journal for reading")?;
+    let reader =
+        Connection::open_with_flags(&config.journal.path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .context("failed to open the demo journal for reading")?;
 
     let result = async {
-        wait_until(STEP_TIMEOUT, || connected(&reader) >= config.devices.len() as i64)
-            .await
-            .context("the daemon did not open the demo's serial devices")?;
+        wait_until(STEP_TIMEOUT, || {
+            connected(&reader) >= config.devices.len() as i64
+        })
+        .await
+        .context("the daemon did not open the demo's serial devices")?;
         let addresses: Vec<u8> = rig.keypads.keys().copied().collect();
         for address in addresses {
             rig.hello(address).await?;

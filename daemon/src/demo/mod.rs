@@ -206,13 +206,17 @@ fn plan_month(config: &Config) -> anyhow::Result<(Vec<plan::Planned>, Vec<u8>)> 
         match &device.kind {
             DeviceKind::Fingerprint(fingerprint) => {
                 // The staff member on the module's first page uses it.
-                routing = fingerprint.pages.iter().next().and_then(|(page, staff_id)| {
-                    let staff = config.staff.iter().find(|s| &s.id == staff_id)?;
-                    Some(plan::Routing {
-                        fingerprint_pin: staff.pins.first()?.clone(),
-                        fingerprint_page: *page,
-                    })
-                });
+                routing = fingerprint
+                    .pages
+                    .iter()
+                    .next()
+                    .and_then(|(page, staff_id)| {
+                        let staff = config.staff.iter().find(|s| &s.id == staff_id)?;
+                        Some(plan::Routing {
+                            fingerprint_pin: staff.pins.first()?.clone(),
+                            fingerprint_page: *page,
+                        })
+                    });
             }
             DeviceKind::Keypad(keypad) => addresses = keypad.keypads.keys().copied().collect(),
             DeviceKind::ClockLine(_) => {}

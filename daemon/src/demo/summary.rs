@@ -19,7 +19,9 @@ pub fn print_plan(plan: &[Planned]) {
         match &planned.step {
             Step::ClockLine { .. } => lines += 1,
             Step::Touch { .. } => touches += 1,
-            Step::Press { misclick, address, .. } => {
+            Step::Press {
+                misclick, address, ..
+            } => {
                 presses += 1;
                 if *misclick {
                     println!(
@@ -92,10 +94,7 @@ pub fn print_journal(config: &Config) -> anyhow::Result<()> {
                 format!("{} {count}", level.label_zh())
             })
             .collect();
-        println!(
-            "    {window} {name}: {}, 重复 {repeats}",
-            counts.join(", ")
-        );
+        println!("    {window} {name}: {}, 重复 {repeats}", counts.join(", "));
     }
     Ok(())
 }

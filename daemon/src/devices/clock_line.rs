@@ -73,7 +73,9 @@ impl Session {
                         if skew.is_some() != skewed {
                             skewed = skew.is_some();
                             match skew {
-                                Some(seconds) => warn!(%seconds, "clock time differs from box time by more than 2 minutes; punches are flagged (set the clock's time)"),
+                                Some(seconds) => {
+                                    warn!(%seconds, "clock time differs from box time by more than 2 minutes; punches are flagged (set the clock's time)")
+                                }
                                 None => info!("clock time agrees with box time again"),
                             }
                         }

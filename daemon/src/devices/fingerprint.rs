@@ -251,7 +251,9 @@ async fn sleep_until(deadline: Option<Instant>) {
 fn log_rejection(reason: Rejection) {
     match reason {
         Rejection::NotFound => info!("finger not enrolled on the module"),
-        Rejection::PoorImage(code) => debug!(%code, "finger image unusable; place the finger again"),
+        Rejection::PoorImage(code) => {
+            debug!(%code, "finger image unusable; place the finger again")
+        }
         Rejection::Module(code) => warn!(%code, "fingerprint module failed to process the finger"),
     }
 }

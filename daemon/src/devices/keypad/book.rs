@@ -149,7 +149,13 @@ mod tests {
     fn decide_first_press_new() {
         let memory = KeypadMemory::default();
         let action = memory.decide(&press(7, 0, 1, 5_000), at(0), 3);
-        assert_eq!(action, PressAction::New { epoch: 0, repeat: false });
+        assert_eq!(
+            action,
+            PressAction::New {
+                epoch: 0,
+                repeat: false
+            }
+        );
     }
 
     #[test]
@@ -172,9 +178,21 @@ mod tests {
         };
         // 2 s after the stored press: a repeat; exactly 3 s: not one.
         let soon = memory.decide(&press(7, 43, 1, 7_000), at(12), 3);
-        assert_eq!(soon, PressAction::New { epoch: 0, repeat: true });
+        assert_eq!(
+            soon,
+            PressAction::New {
+                epoch: 0,
+                repeat: true
+            }
+        );
         let later = memory.decide(&press(7, 43, 1, 8_000), at(13), 3);
-        assert_eq!(later, PressAction::New { epoch: 0, repeat: false });
+        assert_eq!(
+            later,
+            PressAction::New {
+                epoch: 0,
+                repeat: false
+            }
+        );
     }
 
     #[test]
@@ -184,14 +202,26 @@ mod tests {
             ..KeypadMemory::default()
         };
         let wrapped = memory.decide(&press(7, 0, 1, 9_000), at(30), 3);
-        assert_eq!(wrapped, PressAction::New { epoch: 3, repeat: false });
+        assert_eq!(
+            wrapped,
+            PressAction::New {
+                epoch: 3,
+                repeat: false
+            }
+        );
         // A gap left by presses the keypad gave up on keeps the epoch.
         let gap = KeypadMemory {
             last: Some(stored(7, 2, 100, at(0))),
             ..KeypadMemory::default()
         };
         let skipped = gap.decide(&press(7, 105, 1, 9_000), at(30), 3);
-        assert_eq!(skipped, PressAction::New { epoch: 2, repeat: false });
+        assert_eq!(
+            skipped,
+            PressAction::New {
+                epoch: 2,
+                repeat: false
+            }
+        );
     }
 
     #[test]
@@ -203,7 +233,13 @@ mod tests {
         // A rebooted keypad starts at sequence 0 with a new session id; its
         // press 2 s later still repeats the last press on the keypad.
         let action = memory.decide(&press(8, 42, 1, 100), at(2), 3);
-        assert_eq!(action, PressAction::New { epoch: 0, repeat: true });
+        assert_eq!(
+            action,
+            PressAction::New {
+                epoch: 0,
+                repeat: true
+            }
+        );
     }
 
     #[test]

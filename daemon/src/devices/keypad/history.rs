@@ -72,7 +72,11 @@ pub fn last_press(
     for row in rows {
         let (seq, key, raw, local) = row.map_err(wrap)?;
         let Some(press) = stored_press(&key, &raw, local.as_deref()) else {
-            tracing::warn!(seq, key, "stored rating has an unreadable frame or key; skipped");
+            tracing::warn!(
+                seq,
+                key,
+                "stored rating has an unreadable frame or key; skipped"
+            );
             continue;
         };
         if best.map_or(true, |(best_seq, _)| seq > best_seq) {

@@ -248,9 +248,7 @@ impl Session {
         let (now, local) = self.context.now();
         if self.context.clock_unset(local) {
             warn!(address, box_time = %local, "box clock is not set; keypad press refused until it is");
-            return Some(Frame::Nak(
-                press.nak(NakReason::Busy, CLOCK_UNSET_RETRY_MS),
-            ));
+            return Some(Frame::Nak(press.nak(NakReason::Busy, CLOCK_UNSET_RETRY_MS)));
         }
 
         let mut state = self.lock();
@@ -267,7 +265,11 @@ impl Session {
                         "keypad resent a stored press with another button or time; stored nothing"
                     );
                 }
-                debug!(address, sequence = press.sequence, "resend of a stored press");
+                debug!(
+                    address,
+                    sequence = press.sequence,
+                    "resend of a stored press"
+                );
                 Some(Frame::Ack(press.ack(true)))
             }
             PressAction::InFlight => None,
@@ -312,7 +314,13 @@ impl Session {
         match result {
             Ok(appended) => {
                 memory.last = Some(stored);
-                debug!(address, sequence = press.sequence, seq = appended.seq(), duplicate = appended.is_duplicate(), "stored keypad press");
+                debug!(
+                    address,
+                    sequence = press.sequence,
+                    seq = appended.seq(),
+                    duplicate = appended.is_duplicate(),
+                    "stored keypad press"
+                );
                 Frame::Ack(press.ack(appended.is_duplicate()))
             }
             Err(failure) => {
@@ -376,7 +384,10 @@ impl Session {
             return true;
         }
         if self.lock().unknown_logged.insert(address) {
-            warn!(address, "frame from a keypad address that is not configured; sent NAK unknown keypad");
+            warn!(
+                address,
+                "frame from a keypad address that is not configured; sent NAK unknown keypad"
+            );
         }
         false
     }
