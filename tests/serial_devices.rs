@@ -116,7 +116,7 @@ async fn keypad_ack_follows_commit() {
     let journal = daemon.journal.clone();
     let mut bus = KeypadBus::new(pty);
 
-    // Every keypad says HELLO and gets an ACK at once.
+    // Every keypad sends HELLO and gets an ACK at once.
     let mut keypads: Vec<SimulatedKeypad> = (1..=3)
         .map(|n| SimulatedKeypad::new(address(n), 0x5EED_0000 + u32::from(n)))
         .collect();

@@ -2,7 +2,7 @@
 //! in, and a journal that runs out of space.
 //!
 //! Unplugging closes the pty's device side, so the daemon's reads fail as
-//! when a USB adapter is pulled; plugging in makes a new pty and moves the
+//! when a USB adapter is pulled. Plugging in makes a new pty and moves the
 //! by-id style link to it, and the daemon reopens the link. A full disk is
 //! simulated with SQLite's `max_page_count` on the writer's connection.
 

@@ -1,7 +1,7 @@
-//! Helpers of the serial device tests: a hall configuration with devices on
-//! pseudo-terminals, the daemon's ingest writer and device tasks run in the
-//! test's runtime, simulated devices on the pty's device side, and reads of
-//! the journal file through a separate SQLite connection.
+//! Helpers of the serial device tests. They write a hall configuration with
+//! devices on pseudo-terminals, and run the daemon's ingest writer and device
+//! tasks in the test's runtime. Simulated devices drive the pty's device
+//! side, and the journal file is read through a separate SQLite connection.
 
 #![allow(dead_code)]
 
@@ -20,7 +20,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinSet;
 
-/// Longest wait for a condition in these tests.
+/// Maximum wait for a condition in these tests.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 
 /// Units, windows and staff of the test hall: windows W01 to W03, staff
@@ -60,7 +60,7 @@ unit = "tax"
 pins = ["2", "1002"]
 "#;
 
-/// A keypad bus `id` at `port` with keypads 1, 2 and 3 on windows W01 to
+/// Returns the `[[device]]` entry of a keypad bus `id` at `port` with keypads 1, 2 and 3 on windows W01 to
 /// W03 and the default five-button map.
 pub fn keypad_device(id: &str, port: &Path) -> String {
     format!(
@@ -70,7 +70,7 @@ pub fn keypad_device(id: &str, port: &Path) -> String {
     )
 }
 
-/// A fingerprint module `id` at `port` with S001 on page 0 and S002 on 5,
+/// Returns the `[[device]]` entry of a fingerprint module `id` at `port` with S001 on page 0 and S002 on 5,
 /// polled every 10 ms.
 pub fn fingerprint_device(id: &str, port: &Path) -> String {
     format!(
@@ -80,7 +80,7 @@ pub fn fingerprint_device(id: &str, port: &Path) -> String {
     )
 }
 
-/// A clock line `id` at `port`.
+/// Returns the `[[device]]` entry of a clock line `id` at `port`.
 pub fn clock_line_device(id: &str, port: &Path) -> String {
     format!(
         "\n[[device]]\nid = \"{id}\"\nkind = \"clock_line\"\nport = \"{}\"\n",
@@ -96,7 +96,7 @@ pub fn write_config(dir: &Path, text: &str) -> (PathBuf, Config) {
     (path, config)
 }
 
-/// A simulated device's pty with a stable by-id style link in `dir`.
+/// Creates a simulated device's pty with a stable by-id style link in `dir`.
 pub fn plug(dir: &Path, name: &str) -> (PtyDevice, PathBuf) {
     let device = PtyDevice::open().expect("open a pty pair");
     let link = dir.join(name);
@@ -138,7 +138,7 @@ impl Daemon {
     }
 }
 
-/// A read-only connection to the journal file, apart from the writer's.
+/// Opens a read-only connection to the journal file, apart from the writer's.
 pub fn reader(journal: &Path) -> Connection {
     Connection::open_with_flags(journal, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open reader")
 }
@@ -166,7 +166,7 @@ pub fn count_kind(conn: &Connection, kind: &str) -> i64 {
     .expect("count kind")
 }
 
-/// Polls `condition` every 5 ms until it holds or [`DEADLINE`] passes.
+/// Polls `condition` every 5 ms until it is true or [`DEADLINE`] passes.
 pub async fn wait_for(what: &str, mut condition: impl FnMut() -> bool) {
     let started = Instant::now();
     while !condition() {

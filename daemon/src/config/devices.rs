@@ -55,7 +55,8 @@ pub const KEYPAD_BUTTONS: i64 = 5;
 const BAUD_RATES: [i64; 11] = [
     1_200, 2_400, 4_800, 9_600, 19_200, 38_400, 57_600, 115_200, 230_400, 460_800, 921_600,
 ];
-/// Longest device id, in ASCII characters, as the import command accepts.
+/// Maximum length of a device id, in ASCII characters, as the import
+/// command accepts.
 const MAX_DEVICE_ID_LEN: usize = 64;
 /// Highest keypad button number the keypad protocol carries.
 const MAX_KEYPAD_BUTTON: i64 = hallbox_drivers::keypad::MAX_BUTTON as i64;
@@ -114,12 +115,12 @@ pub(super) struct RawClockLine {
 pub struct Device {
     /// ASCII id, unique among devices; stored as the events' `device_id`.
     pub id: String,
-    /// What the device is and its settings.
+    /// Kind of the device, with its settings.
     pub kind: DeviceKind,
 }
 
 impl Device {
-    /// The serial port of the device, for the kinds that have one.
+    /// Returns the serial port of the device, for the kinds that have one.
     pub fn port(&self) -> Option<&PortSettings> {
         match &self.kind {
             DeviceKind::Fingerprint(fingerprint) => Some(&fingerprint.port),
@@ -128,7 +129,7 @@ impl Device {
         }
     }
 
-    /// The `kind` value of the entry.
+    /// Returns the `kind` value of the entry.
     pub fn kind_name(&self) -> &'static str {
         match &self.kind {
             DeviceKind::Fingerprint(_) => "fingerprint",

@@ -37,14 +37,14 @@ pub const CLOCK_ID: &str = "clock-east-1";
 /// Id of the example's keypad bus.
 pub const KEYPADS_ID: &str = "keypads-hall";
 
-/// Longest wait for one step to be committed.
+/// Maximum wait for one step to be committed.
 const STEP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Keypad resend interval: the protocol's ACK timeout.
 const KEYPAD_RESEND: Duration = Duration::from_millis(keypad::ACK_TIMEOUT_MS as u64);
 /// Heartbeat of the keypads once the replay is over: the protocol's 60 s.
 const HEARTBEAT: Duration = Duration::from_millis(keypad::HEARTBEAT_INTERVAL_MS as u64);
 
-/// The by-id style link of a demo device in `dir`.
+/// Returns the by-id style link of a demo device in `dir`.
 pub fn device_link(dir: &Path, id: &str) -> PathBuf {
     dir.join("dev").join(id)
 }
@@ -95,7 +95,7 @@ impl Rig {
     }
 
     /// Keeps the keypads sending their heartbeat after the replay, so the
-    /// daemon sees them online while the demo serves.
+    /// daemon keeps them online while the demo serves.
     pub fn keep_alive(mut self) {
         tokio::spawn(async move {
             loop {
@@ -235,7 +235,7 @@ impl Rig {
     }
 }
 
-/// Answers the daemon's commands as a fingerprint module would.
+/// Replies to the daemon's commands as a fingerprint module would.
 async fn serve_module(mut pty: PtyDevice, module: Arc<Mutex<SimulatedModule>>) {
     let mut buffer = [0u8; 512];
     loop {

@@ -5,9 +5,9 @@
 //! generates a realistic month (late, missing and repeated punches, quick
 //! second presses, a misclicked rating) and replays it through the daemon's
 //! real serial sessions: a simulated clock prints record lines, a simulated
-//! fingerprint module answers the poller, and one simulated keypad per
+//! fingerprint module replies to the poller, and one simulated keypad per
 //! window presses buttons. It then imports the clock's USB export, which
-//! adds nothing new, prints what the journal holds, and serves the API.
+//! adds nothing new, prints what the journal contains, and serves the API.
 
 pub mod export;
 pub mod live;
@@ -71,7 +71,8 @@ pub fn write_example(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(config_path)
 }
 
-/// The example configuration with the demo's journal, ports and polling.
+/// Returns the example configuration with the demo's journal, ports and
+/// polling.
 fn demo_config_text(dir: &Path) -> String {
     let mut device_id = String::new();
     let mut lines = Vec::new();

@@ -38,7 +38,7 @@ pub struct Planned {
     pub step: Step,
 }
 
-/// Which punches go to the fingerprint module.
+/// Routing of punches to the fingerprint module.
 #[derive(Debug, Clone)]
 pub struct Routing {
     /// PIN of the staff member who punches on the fingerprint module.
@@ -69,9 +69,9 @@ impl SplitMix {
 
 /// Turns the export text of `month` into clock lines and touches.
 ///
-/// A line that is not a punch of the month (garbled, or from a clock reset
-/// to the year 2000) keeps the time of the line before it, so it is printed
-/// in the month and rejected by the box as it would be.
+/// A line that is not a punch of the month is garbled or comes from a clock
+/// reset to the year 2000. It keeps the time of the line before it, so it
+/// is printed within the month and the box rejects it as it would a real one.
 pub fn punches(export: &str, routing: &Routing, month: Month) -> Vec<Planned> {
     let limits = TimeLimits {
         earliest: month.first_day().and_time(NaiveTime::MIN),

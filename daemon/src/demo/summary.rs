@@ -1,4 +1,4 @@
-//! What the demo prints: the planned month, and what the journal holds
+//! Output of the demo: the planned month, and what the journal contains
 //! after the replay, with the ratings of each window.
 
 use std::collections::BTreeMap;

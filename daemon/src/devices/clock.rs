@@ -18,12 +18,12 @@ pub struct BoxClock {
 }
 
 impl BoxClock {
-    /// The system clock, until [`BoxClock::pin`] is called.
+    /// Returns the system clock, until [`BoxClock::pin`] is called.
     pub fn system() -> BoxClock {
         BoxClock::default()
     }
 
-    /// The current time of this clock.
+    /// Returns the current time of this clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.lock().unwrap_or_else(Utc::now)
     }

@@ -4,7 +4,7 @@
 //!
 //! The line has no acknowledgement and the clock never resends it, so a
 //! failed commit is retried here, with backoff, until the punch is stored.
-//! Meanwhile the port's receive buffer holds the lines that follow. A punch
+//! Meanwhile the port's receive buffer keeps the lines that follow. A punch
 //! lost anyway (the buffer overflowed, or the daemon was killed between
 //! reading and committing) is still in the clock's memory: a USB export of
 //! the clock stores it later under the same idempotency key, so no punch is
@@ -40,7 +40,7 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session for the device of `context`.
+    /// Creates a session for the device of `context`.
     pub fn new(context: DeviceContext) -> Session {
         Session { context }
     }

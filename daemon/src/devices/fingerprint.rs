@@ -1,11 +1,12 @@
 //! Session of a UART fingerprint module (R30x, R503, AS608 family).
 //!
 //! The session carries out the actions of the driver's [`Poller`]: it writes
-//! each command, delivers the module's reply or a timeout, and sleeps when
-//! told. A match becomes a punch of the staff member configured for the
-//! matched library page. Only after the commit does the poller send the
-//! success LED signal; a failed commit, or a page that maps to nobody, gets
-//! the failure signal, so the person knows to punch again or tell someone.
+//! each command, delivers the module's reply or a timeout, and sleeps for
+//! each requested wait. A match becomes a punch of the staff member
+//! configured for the matched library page. Only after the commit does the
+//! poller send the success LED signal. A failed commit, or a page that maps
+//! to nobody, gets the failure signal, so the person punches again or tells
+//! someone.
 //!
 //! The module has no clock: a punch carries the box's receive time as its
 //! device time, and its idempotency key is `import::punch_key` of that
@@ -49,7 +50,8 @@ pub struct Session {
 }
 
 impl Session {
-    /// A session for the module of `context`; `staff` gives each page's PIN.
+    /// Creates a session for the module of `context`; `staff` gives each
+    /// page's PIN.
     pub fn new(context: DeviceContext, settings: &FingerprintDevice, staff: &[Staff]) -> Session {
         let pages = settings
             .pages
@@ -84,7 +86,7 @@ impl Session {
     }
 
     /// Runs the polling cycle until the port fails or the module stops
-    /// answering.
+    /// responding.
     pub async fn run(self: Arc<Self>, mut stream: SerialStream) -> SessionEnd {
         let mut poller = Poller::new(self.poller.clone());
         let mut decoder = Decoder::new(self.poller.address);
@@ -142,7 +144,7 @@ impl Session {
                             ));
                         }
                         Action::Halted { code } => {
-                            error!(%code, "fingerprint module refused to work (check the configured password and module address)");
+                            error!(%code, "fingerprint module halted (check the configured password and module address)");
                             return SessionEnd::Unresponsive(format!("module halted: {code}"));
                         }
                     }
@@ -158,7 +160,7 @@ impl Session {
                         decoder.push(&buffer[..read]);
                         while let Some(result) = decoder.next_packet() {
                             if !awaiting_reply {
-                                debug!("ignored a packet that answers no command");
+                                debug!("ignored a packet that replies to no command");
                                 continue;
                             }
                             awaiting_reply = false;
@@ -188,7 +190,7 @@ impl Session {
     }
 
     /// Stores the punch of the person on `page_id` and returns the event
-    /// that tells the poller how it went.
+    /// that reports the outcome to the poller.
     async fn commit(&self, page_id: u16, score: u16, raw: Vec<u8>) -> Event {
         let Some(person) = self.pages.get(&page_id) else {
             warn!(
@@ -199,7 +201,7 @@ impl Session {
         };
         let (now, local) = self.context.now();
         if self.context.clock_unset(local) {
-            warn!(page_id, box_time = %local, "box clock is not set; fingerprint punch refused until it is");
+            warn!(page_id, box_time = %local, "box clock is not set, so the fingerprint punch was rejected; set the clock (NTP or a real-time clock)");
             return Event::CommitFailed;
         }
         let local = local.with_nanosecond(0).unwrap_or(local);

@@ -1,7 +1,7 @@
 //! Device drivers of the daemon: serial links and the protocols on them.
 //!
 //! Each configured `[[device]]` gets one task. [`link::supervise`] keeps its
-//! port open and journals connected and lost; the kind's session runs the
+//! port open and journals connected and lost. The kind's session runs the
 //! protocol on the open port and hands every event to the ingest writer. A
 //! session acknowledges a device only after [`IngestHandle::submit`] has
 //! returned, that is after the event is committed.
@@ -25,7 +25,7 @@ use crate::ingest::IngestHandle;
 
 pub use clock::BoxClock;
 
-/// What every session needs besides its own settings.
+/// Handles and settings that every session shares, besides its own.
 #[derive(Clone)]
 pub struct DeviceContext {
     /// Id of the device, stored as the events' `device_id`.
@@ -43,15 +43,16 @@ pub struct DeviceContext {
 }
 
 impl DeviceContext {
-    /// The box's time now, in UTC and in the site's local time.
+    /// Returns the box's time now, in UTC and in the site's local time.
     pub fn now(&self) -> (DateTime<Utc>, NaiveDateTime) {
         let now = self.clock.now();
         (now, crate::time::utc_to_local(self.zone, now))
     }
 
-    /// Whether the box's clock reads a time before `import.earliest`, as a
-    /// board without a battery-backed clock does before it has synchronised.
-    /// Events stamped with such a time would land on the wrong day.
+    /// Returns whether the box's clock reads a time before
+    /// `import.earliest`, as a board without a battery-backed clock does
+    /// before it has synchronised. Events stamped with such a time would
+    /// land on the wrong day.
     pub fn clock_unset(&self, local: NaiveDateTime) -> bool {
         local.date() < self.import.earliest
     }

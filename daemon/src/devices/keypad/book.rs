@@ -1,4 +1,4 @@
-//! What the box remembers of each keypad, and the decision for each PRESS:
+//! Memory of each keypad, and the decision for each PRESS:
 //! a resend of the last stored press, a press being committed, or a new
 //! press, with its idempotency key and repeat flag.
 //!
@@ -34,7 +34,8 @@ pub struct StoredPress {
     pub local: NaiveDateTime,
 }
 
-/// What the box remembers of one keypad address.
+/// Memory of one keypad address: its last stored press and the press in
+/// flight.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeypadMemory {
     /// The last press stored, from this run or read back from the journal.
@@ -45,7 +46,7 @@ pub struct KeypadMemory {
     pub seen_session: Option<u32>,
 }
 
-/// What to do with a PRESS.
+/// Decision for one PRESS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PressAction {
     /// A resend of the last stored press: ACK with the duplicate flag and
@@ -100,7 +101,7 @@ impl KeypadMemory {
     }
 }
 
-/// The idempotency key of a rating; see the module documentation.
+/// Builds the idempotency key of a rating; see the module documentation.
 pub fn rating_key(device: &str, address: u8, session: u32, epoch: u32, sequence: u16) -> String {
     format!("rating:{device}:{address}:{session:08x}:{epoch}:{sequence}")
 }

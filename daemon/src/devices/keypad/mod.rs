@@ -2,9 +2,9 @@
 //!
 //! Frames from every keypad on the bus are decoded in one loop. A new PRESS
 //! becomes a rating event that is committed in a task of its own, so that
-//! presses from several keypads share one group commit; its ACK goes out
+//! presses from several keypads share one group commit. Its ACK goes out
 //! when the commit returns, or a NAK "storage failure" when it fails. HELLO
-//! is answered at once. Resends, repeats and sequence wraparound are decided
+//! gets its ACK at once. Resends, repeats and sequence wraparound are decided
 //! by [`book`], from memory that [`history`] restores from the journal.
 
 pub mod book;
@@ -79,7 +79,7 @@ struct Commit {
 type Replies = Vec<Frame>;
 
 impl Session {
-    /// A session for the bus of `context` with `settings`.
+    /// Creates a session for the bus of `context` with `settings`.
     pub fn new(context: DeviceContext, settings: KeypadDevice) -> Session {
         let keypads = settings
             .keypads
@@ -100,7 +100,7 @@ impl Session {
     }
 
     /// Runs the protocol until the port fails or ends. Commits still in
-    /// flight then finish, so the memory knows what was stored; their
+    /// flight then finish, so the memory records what was stored, and their
     /// replies are lost with the port and the keypads resend.
     pub async fn run(self: Arc<Self>, mut stream: SerialStream) -> SessionEnd {
         if let Err(error) = Arc::clone(&self).restore().await {
@@ -131,7 +131,7 @@ impl Session {
                     }
                 },
                 Some(done) = commits.join_next(), if !commits.is_empty() => {
-                    // Presses of one group commit finish together: answer
+                    // Presses of one group commit finish together: reply to
                     // them in one write, after one turnaround.
                     let mut replies = Replies::new();
                     let mut next = Some(done);
@@ -247,7 +247,7 @@ impl Session {
         };
         let (now, local) = self.context.now();
         if self.context.clock_unset(local) {
-            warn!(address, box_time = %local, "box clock is not set; keypad press refused until it is");
+            warn!(address, box_time = %local, "box clock is not set, so the keypad press got NAK busy; set the clock (NTP or a real-time clock)");
             return Some(Frame::Nak(press.nak(NakReason::Busy, CLOCK_UNSET_RETRY_MS)));
         }
 
@@ -436,7 +436,7 @@ impl Session {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // The state holds plain values that stay valid if a holder panicked.
+        // The state contains plain values that stay valid if a holder panicked.
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
