@@ -3,7 +3,7 @@
 
 mod support;
 
-/// The number after `label` in `text`, such as 12 in "duplicate 12".
+/// Returns the number after `label` in `text`, such as 12 in "duplicate 12".
 fn number_after(text: &str, label: &str) -> u64 {
     let start = text
         .find(label)
@@ -31,7 +31,7 @@ fn demo_replays_month_live() {
         String::from_utf8_lossy(&output.stderr)
     );
 
-    // The clock's own export holds the punches the clock line already
+    // The clock's own export contains the punches the clock line already
     // stored, plus two lines no box accepts: the year-2000 line and the
     // garbled line the generator appends.
     let clock_punches = number_after(&stdout, "punches:");
