@@ -199,7 +199,7 @@ async fn march_2020_report_matches_hand_worked_days() {
     assert_eq!(t["deduction_raw"], 101.5);
     assert_eq!(t["attendance_score"], 0.0);
 
-    // Every PIN that punched in March is a person; nobody is unknown.
+    // Every PIN that punched in March is a person, so no credential is unknown.
     assert_eq!(report["unknown_credentials"].as_array().unwrap().len(), 0);
     let people = report["people"].as_array().unwrap().len();
     assert_eq!(people, 53, "PINs with punches in March 2020");

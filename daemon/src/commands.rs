@@ -101,6 +101,10 @@ pub fn report(
     table: CsvTable,
     as_of: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+    if format == ReportFormat::Xlsx && std::io::stdout().is_terminal() {
+        bail!("an Excel workbook is binary: redirect standard output to a file, such as > {month}.xlsx");
+    }
     let config = load_config(config_file)?;
     let month = Month::parse(month)?;
     config
@@ -120,7 +124,7 @@ pub fn report(
     // Opening the writer first creates and migrates a new journal.
     drop(open_journal(&config)?);
     let reader = JournalReader::open(&config.journal.path)?;
-    let data = report::load(&config, &reader, month)?;
+    let data = report::load(&config, &reader, month, true)?;
     let result = report::evaluate(&config, &data, month, as_of, now)?;
 
     let bytes = match (format, table) {
@@ -131,6 +135,12 @@ pub fn report(
         }
         (ReportFormat::Csv, CsvTable::Summary) => report::summary_csv(&result),
         (ReportFormat::Csv, CsvTable::Days) => report::days_csv(&result),
+        (ReportFormat::Xlsx, _) => {
+            let outages =
+                crate::report::outages::month_outages(&reader, config.site.time_zone, month)?;
+            crate::report::xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
+                .context("failed to write the Excel workbook")?
+        }
     };
     use std::io::Write as _;
     std::io::stdout()

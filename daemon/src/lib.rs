@@ -4,6 +4,8 @@
 //! append-only [`journal`], and are judged by the pure [`rules`] on the
 //! working-day [`calendar`]. The [`api`] serves the [`report`]s over HTTP.
 
+/// Network clocks that push punches over HTTP (ZKTeco ADMS).
+pub mod adms;
 /// HTTP API: routes, handlers and error bodies.
 pub mod api;
 /// Working-day calendar: official holiday files or plain Monday to Friday.
@@ -26,11 +28,21 @@ pub mod ingest;
 pub mod journal;
 /// Log output through tracing.
 pub mod logging;
+/// Prometheus metrics and the table of device states.
+pub mod metrics;
+/// Ratings records in the journal: presses, corrections, duty roster.
+pub mod ratings;
 /// Monthly reports built from rule results: JSON and CSV.
 pub mod report;
 /// Pure attendance rules: checkpoints, sessions, month totals.
 pub mod rules;
 /// The running daemon: journal writer, devices and HTTP API.
 pub mod server;
+/// The daemon-wide stop request raised by SIGTERM or Ctrl-C.
+pub mod shutdown;
+/// The systemd notify protocol: READY, STATUS, WATCHDOG, STOPPING.
+pub mod systemd;
 /// Local time in the site's time zone and conversions to stored UTC.
 pub mod time;
+/// HTML pages in Chinese: attendance sheet and device status.
+pub mod web;

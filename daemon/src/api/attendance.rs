@@ -11,13 +11,16 @@ use chrono::{NaiveDateTime, Utc};
 use super::{blocking, ApiError, AppState};
 use crate::calendar::CalendarError;
 use crate::report::attendance::{self as report, ReportError};
+use crate::report::{outages, xlsx};
 use crate::rules::attendance::RulesError;
 use crate::time::{utc_to_local, Month};
 
-const PARAMETERS: &str = "month, format, table, as_of";
+const PARAMETERS: &str = "month, format, table, as_of, punches";
 
-/// Serves the report of `month=YYYY-MM` as JSON, or as CSV with
-/// `format=csv` (`table=summary` or `table=days`).
+/// Serves the report of `month=YYYY-MM` as JSON, as CSV with `format=csv`
+/// (`table=summary` or `table=days`), or as an Excel workbook with
+/// `format=xlsx` (every table and the notes, so `table` is ignored);
+/// `punches=true` adds each person's raw punches to the JSON.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
@@ -34,6 +37,16 @@ pub async fn monthly(
     let month = parse_month(query.get("month"))?;
     let format = Format::parse(query.get("format").map(String::as_str))?;
     let table = Table::parse(query.get("table").map(String::as_str))?;
+    let punch_lists = match query.get("punches").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_punches",
+                format!("invalid punches '{other}': expected true or false"),
+            ))
+        }
+    };
     let as_of = match query.get("as_of") {
         Some(text) => Some(parse_as_of(text)?),
         None => None,
@@ -49,30 +62,51 @@ pub async fn monthly(
         let now = Utc::now();
         let as_of = as_of.unwrap_or_else(|| utc_to_local(config.site.time_zone, now));
         let reader = state.reader()?;
-        let data = report::load(config, &reader, month).map_err(report_error)?;
+        let data = report::load(config, &reader, month, punch_lists).map_err(report_error)?;
         let result = report::evaluate(config, &data, month, as_of, now).map_err(report_error)?;
 
         let response = match format {
             Format::Json => axum::Json(&result).into_response(),
+            Format::Xlsx => {
+                let outages = outages::month_outages(&reader, config.site.time_zone, month)
+                    .map_err(|error| {
+                        ApiError::internal("failed to read device outages from the journal", &error)
+                    })?;
+                let bytes = xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
+                    .map_err(|error| {
+                        ApiError::internal("failed to write the Excel workbook", &error)
+                    })?;
+                attachment(
+                    xlsx::CONTENT_TYPE,
+                    format!("attendance-{month}.xlsx"),
+                    bytes,
+                )
+            }
             Format::Csv => {
                 let (bytes, name) = match table {
                     Table::Summary => (report::summary_csv(&result), "summary"),
                     Table::Days => (report::days_csv(&result), "days"),
                 };
-                let disposition = format!("attachment; filename=\"attendance-{month}-{name}.csv\"");
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                        (header::CONTENT_DISPOSITION, disposition),
-                    ],
-                    bytes,
-                )
-                    .into_response()
+                let file_name = format!("attendance-{month}-{name}.csv");
+                attachment("text/csv; charset=utf-8", file_name, bytes)
             }
         };
         Ok(response)
     })
     .await
+}
+
+/// A download: `bytes` of `content_type` saved as `file_name`.
+pub fn attachment(content_type: &str, file_name: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Parses the required `month` parameter.
@@ -116,6 +150,7 @@ fn report_error(error: ReportError) -> ApiError {
 enum Format {
     Json,
     Csv,
+    Xlsx,
 }
 
 impl Format {
@@ -123,9 +158,10 @@ impl Format {
         match value {
             None | Some("json") => Ok(Format::Json),
             Some("csv") => Ok(Format::Csv),
+            Some("xlsx") => Ok(Format::Xlsx),
             Some(other) => Err(ApiError::bad_request(
                 "invalid_format",
-                format!("invalid format '{other}': expected json or csv"),
+                format!("invalid format '{other}': expected json, csv or xlsx"),
             )),
         }
     }

@@ -5,8 +5,13 @@
 //! never stalls the device tasks.
 
 pub mod attendance;
+pub mod corrections;
 pub mod error;
+pub mod health;
 pub mod imports;
+pub mod observe;
+pub mod ratings;
+pub mod roster;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,10 +23,11 @@ use axum::Router;
 use crate::config::Config;
 use crate::ingest::IngestHandle;
 use crate::journal::{Journal, JournalReader};
+use crate::web;
 
 pub use error::ApiError;
 
-/// What every handler shares.
+/// State shared by every handler.
 pub struct AppState {
     pub config: Config,
     pub journal_path: PathBuf,
@@ -47,9 +53,31 @@ pub fn router(state: Arc<AppState>) -> Router {
     let max_body = state.config.http.max_body_bytes;
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::prometheus_metrics))
         .route("/api/v1/attendance/monthly", get(attendance::monthly))
         .route("/api/v1/imports/attlog", post(imports::attlog))
+        .route("/api/v1/ratings/monthly", get(ratings::monthly))
+        .route(
+            "/api/v1/ratings/:id/corrections",
+            post(corrections::request),
+        )
+        .route("/api/v1/corrections", get(corrections::list))
+        .route(
+            "/api/v1/corrections/:id/approve",
+            post(corrections::approve),
+        )
+        .route("/api/v1/corrections/:id/reject", post(corrections::reject))
+        .route(
+            "/api/v1/roster/duty",
+            get(roster::list).post(roster::assign),
+        )
+        .route("/", get(web::index))
+        .route("/ui/", get(web::index))
+        .route("/ui/attendance", get(web::attendance::page_handler))
+        .route("/ui/devices", get(web::devices::page_handler))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 

@@ -19,10 +19,12 @@
 //! defaults and a field in `defaults::Input`, a validation function called
 //! from `validate::validate`, and a field in [`Config`].
 
+mod adms;
 mod attendance;
 mod defaults;
 mod devices;
 mod error;
+mod ratings;
 mod raw;
 mod roster;
 mod validate;
@@ -37,8 +39,10 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
+use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
+pub use adms::{AdmsClock, AdmsSettings};
 pub use devices::{ClockLineDevice, Device, DeviceKind, FingerprintDevice, KeypadDevice};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 
@@ -60,8 +64,33 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// `[ratings]`: settings of the satisfaction keypad rules.
+    pub ratings: RatingSettings,
+    /// The `[[duty]]` entries in file order: who serves which window from
+    /// which day. The API adds assignments on top of these.
+    pub duty: Vec<DutyAssignment>,
+    /// `[adms]`: network clocks that push punches over HTTP.
+    pub adms: AdmsSettings,
+    pub log: LogSettings,
+    pub health: HealthSettings,
     /// The `[[device]]` entries in file order: serial devices read live.
     pub devices: Vec<Device>,
+}
+
+/// `[log]`: what the daemon logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// `EnvFilter` directive such as "info" or "hallbox=debug"; the
+    /// `HALLBOX_LOG` environment variable overrides it.
+    pub level: String,
+}
+
+/// `[health]`: when the daemon reports itself not ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthSettings {
+    /// How long a configured device may stay disconnected before
+    /// `GET /readyz` fails.
+    pub lost_device_after: std::time::Duration,
 }
 
 /// `[site]`: the hall this box serves.

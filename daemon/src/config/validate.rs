@@ -16,9 +16,13 @@ use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::devices::validate_devices;
 use super::error::{ConfigErrors, Problems};
+use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
 use super::roster::validate_roster;
-use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
+use super::{
+    Config, HealthSettings, HttpSettings, ImportSettings, JournalSettings, LogSettings,
+    RosterSettings, Site,
+};
 use crate::calendar::{Calendar, CalendarError};
 
 /// Calendar kind with holidays from the official files.
@@ -44,37 +48,83 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
-    // `None` comes only with a recorded problem, which fails the match below.
-    let devices = validate_devices(&input.devices, &input.units, &input.staff, &mut problems)
-        .unwrap_or_default();
+    let ratings = validate_ratings(&input.ratings, &mut problems);
+    let duty = validate_duty(&input.duty, &input.units, &input.staff, &mut problems);
 
-    match (site, http, journal, calendar, attendance, import, people) {
-        (
-            Some(site),
-            Some(http),
-            Some(journal),
-            Some(calendar),
-            Some(attendance),
-            Some(import),
-            Some((units, staff)),
-        ) if problems.is_empty() => Ok(Config {
-            source: source.to_path_buf(),
-            site,
-            http,
-            journal,
-            calendar,
-            attendance,
-            import,
-            roster,
-            units,
-            staff,
-            devices,
-        }),
-        _ => {
-            debug_assert!(!problems.is_empty(), "a section failed without a problem");
-            Err(problems.into_errors(source))
-        }
+    let adms = super::adms::validate_adms(&input.adms, &mut problems);
+    let log = validate_log(&input.log_level, &mut problems);
+    let health = validate_health(input.lost_device_seconds, &mut problems);
+
+    // `None` comes only with a recorded problem, which returns below.
+    let devices = validate_devices(&input.devices, &input.units, &input.staff, &mut problems);
+
+    if !problems.is_empty() {
+        return Err(problems.into_errors(source));
     }
+    // A section validator returns None only after recording a problem, so
+    // with no problems every section is Some.
+    const VALID: &str = "a section without problems is valid";
+    let (units, staff) = people.expect(VALID);
+    Ok(Config {
+        source: source.to_path_buf(),
+        site: site.expect(VALID),
+        http: http.expect(VALID),
+        journal: journal.expect(VALID),
+        calendar: calendar.expect(VALID),
+        attendance: attendance.expect(VALID),
+        import: import.expect(VALID),
+        roster,
+        units,
+        staff,
+        ratings: ratings.expect(VALID),
+        duty: duty.expect(VALID),
+        adms: adms.expect(VALID),
+        log: log.expect(VALID),
+        health: health.expect(VALID),
+        devices: devices.expect(VALID),
+    })
+}
+
+/// Longest `health.lost_device_seconds`: one day.
+const MAX_LOST_DEVICE_SECONDS: i64 = 86_400;
+
+/// Level names a bare word in `log.level` may be.
+const LOG_LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+fn validate_log(level: &str, problems: &mut Problems) -> Option<LogSettings> {
+    let expected = "expected a level (error, warn, info, debug, trace) or directives \
+                    such as \"info,hallbox=debug\"";
+    // EnvFilter reads a bare word that is not a level as a target name, so
+    // "verbose" would silence every other target: accept bare levels only.
+    let bare_word = level.split(',').map(str::trim).find(|part| {
+        !part.contains(['=', '[', ':']) && !LOG_LEVELS.contains(&part.to_ascii_lowercase().as_str())
+    });
+    let checked = match bare_word {
+        Some(word) => Err(format!("invalid log level '{word}': {expected}")),
+        None => tracing_subscriber::EnvFilter::try_new(level)
+            .map(|_| ())
+            .map_err(|error| format!("invalid log level '{level}': {error}: {expected}")),
+    };
+    problems.check("log.level", checked)?;
+    Some(LogSettings {
+        level: level.to_string(),
+    })
+}
+
+fn validate_health(lost_device_seconds: i64, problems: &mut Problems) -> Option<HealthSettings> {
+    let checked = u64::try_from(lost_device_seconds)
+        .ok()
+        .filter(|seconds| (1..=MAX_LOST_DEVICE_SECONDS as u64).contains(seconds))
+        .ok_or_else(|| {
+            format!(
+                "invalid duration {lost_device_seconds}: expected whole seconds from 1 to \
+                 {MAX_LOST_DEVICE_SECONDS}, such as 300"
+            )
+        });
+    let seconds = problems.check("health.lost_device_seconds", checked)?;
+    Some(HealthSettings {
+        lost_device_after: std::time::Duration::from_secs(seconds),
+    })
 }
 
 fn validate_site(input: &SiteInput, problems: &mut Problems) -> Option<Site> {

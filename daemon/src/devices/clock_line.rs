@@ -24,6 +24,7 @@ use super::link::SessionEnd;
 use super::DeviceContext;
 use crate::import::{punch_key, time_limits};
 use crate::journal::{EventKind, NewEvent};
+use crate::shutdown;
 use crate::time::local_to_utc;
 
 /// A clock time further than this from the box's time, either way, flags
@@ -45,14 +46,18 @@ impl Session {
         Session { context }
     }
 
-    /// Reads lines until the port fails or ends.
+    /// Reads lines until the port fails or ends, or the daemon stops.
     pub async fn run(self: Arc<Self>, mut stream: SerialStream) -> SessionEnd {
         let mut splitter = LineSplitter::new();
         let mut buffer = [0u8; 1024];
         let mut rejected = 0u64;
         let mut skewed = false;
         loop {
-            let read = match stream.read(&mut buffer).await {
+            let read = tokio::select! {
+                read = stream.read(&mut buffer) => read,
+                () = shutdown::requested() => return SessionEnd::Shutdown,
+            };
+            let read = match read {
                 Ok(0) => return SessionEnd::Eof,
                 Ok(read) => read,
                 Err(error) => return SessionEnd::Io(error),
@@ -92,7 +97,8 @@ impl Session {
         }
     }
 
-    /// Commits one punch, retrying with backoff until it is stored.
+    /// Commits one punch, retrying with backoff until it is stored or the
+    /// daemon stops.
     async fn store(&self, event: NewEvent) {
         let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
         loop {
@@ -110,7 +116,13 @@ impl Session {
                         retry_in_ms = delay.as_millis() as u64,
                         "failed to store clock punch; retrying"
                     );
-                    tokio::time::sleep(delay).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = shutdown::requested() => {
+                            warn!(key = %event.idempotency_key, "stopping: clock punch not stored (a USB export of the clock still has it)");
+                            return;
+                        }
+                    }
                 }
             }
         }

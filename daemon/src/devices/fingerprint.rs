@@ -29,6 +29,7 @@ use super::DeviceContext;
 use crate::config::{FingerprintDevice, Staff};
 use crate::import::punch_key;
 use crate::journal::{EventKind, NewEvent};
+use crate::shutdown;
 
 /// Verify mode stored with a fingerprint punch: 1 is "fingerprint" in the
 /// verify codes of ZKTeco clocks, which USB exports carry too.
@@ -176,6 +177,7 @@ impl Session {
                         }
                     }
                 },
+                () = shutdown::requested() => return SessionEnd::Shutdown,
                 _ = sleep_until(deadline), if deadline.is_some() => {
                     if let Some((_, event)) = timer.take() {
                         if event == Event::TimedOut {

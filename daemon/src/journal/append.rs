@@ -38,16 +38,39 @@ impl Journal {
     /// any error nothing of the batch is written and the chain tip is
     /// unchanged.
     pub fn append_batch(&mut self, events: &[NewEvent]) -> Result<Vec<Appended>, JournalError> {
-        if events.is_empty() {
-            return Ok(Vec::new());
+        let mut outcomes = Vec::with_capacity(events.len());
+        self.append_all(events, |outcome| outcomes.push(outcome))?;
+        Ok(outcomes)
+    }
+
+    /// Appends every event that `events` yields in one transaction, calling
+    /// `outcome` for each as it is written, and returns how many were
+    /// stored (not duplicates).
+    ///
+    /// The events are consumed one at a time, so a large import never holds
+    /// them all in memory. The transaction commits once, after the last
+    /// event; on any error nothing is written, even if `outcome` was already
+    /// called for earlier events.
+    pub fn append_all<I, E>(
+        &mut self,
+        events: I,
+        mut outcome: impl FnMut(Appended),
+    ) -> Result<u64, JournalError>
+    where
+        I: IntoIterator<Item = E>,
+        E: std::borrow::Borrow<NewEvent>,
+    {
+        let mut events = events.into_iter().peekable();
+        if events.peek().is_none() {
+            return Ok(0);
         }
-        let operation = || format!("append a batch of {} events", events.len());
+        let operation = "append events";
         let path = self.path.as_path();
 
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
+            .map_err(|source| JournalError::from_sqlite(path, operation, source))?;
 
         // Another connection, such as `hallbox import` while the daemon runs,
         // may have appended since this one last did: chain to the row that
@@ -55,16 +78,18 @@ impl Journal {
         // the tip cannot move until the commit.
         let mut tip = super::query::read_tip(&tx, path)?;
         let start_seq = tip.seq;
-        let mut outcomes = Vec::with_capacity(events.len());
+        let mut count = 0usize;
         {
             let mut insert = tx
                 .prepare_cached(INSERT_SQL)
-                .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
+                .map_err(|source| JournalError::from_sqlite(path, operation, source))?;
             let mut find_key = tx
                 .prepare_cached(FIND_KEY_SQL)
-                .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
+                .map_err(|source| JournalError::from_sqlite(path, operation, source))?;
 
-            for (index, event) in events.iter().enumerate() {
+            for (index, event) in events.enumerate() {
+                let event = event.borrow();
+                count += 1;
                 let seq = tip.seq + 1;
                 let hash = encode_row(&mut self.scratch, path, index, seq, &tip, event)?;
                 let scratch = &self.scratch;
@@ -90,30 +115,30 @@ impl Journal {
 
                 if inserted == 1 {
                     tip = Tip { seq, hash };
-                    outcomes.push(Appended::Stored { seq });
+                    outcome(Appended::Stored { seq });
                 } else {
                     let stored_seq: i64 = find_key
                         .query_row([&event.idempotency_key], |row| row.get(0))
-                        .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
-                    outcomes.push(Appended::Duplicate { seq: stored_seq });
+                        .map_err(|source| JournalError::from_sqlite(path, operation, source))?;
+                    outcome(Appended::Duplicate { seq: stored_seq });
                 }
             }
         }
 
         tx.commit()
-            .map_err(|source| JournalError::from_sqlite(path, &operation(), source))?;
+            .map_err(|source| JournalError::from_sqlite(path, operation, source))?;
         let stored = tip.seq - start_seq;
         self.tip = tip;
 
         tracing::debug!(
             path = %self.path.display(),
-            events = events.len(),
+            events = count,
             stored,
-            duplicates = events.len() as i64 - stored,
+            duplicates = count as i64 - stored,
             last_seq = tip.seq,
-            "appended batch to journal"
+            "appended events to journal"
         );
-        Ok(outcomes)
+        Ok(stored.unsigned_abs())
     }
 }
 

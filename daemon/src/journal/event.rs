@@ -23,17 +23,22 @@ pub enum EventKind {
     Correction,
     /// Any other change made through the API, with who made it (`audit`).
     Audit,
+    /// A record a device sent that is neither a punch nor a press, such as a
+    /// clock's upload stamp, a user record or a command result
+    /// (`device_record`). The payload's `record` field names which.
+    DeviceRecord,
 }
 
 impl EventKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Punch,
         EventKind::DeviceStatus,
         EventKind::Rating,
         EventKind::WriteOff,
         EventKind::Correction,
         EventKind::Audit,
+        EventKind::DeviceRecord,
     ];
 
     /// Returns the name stored in the `kind` column.
@@ -45,6 +50,7 @@ impl EventKind {
             EventKind::WriteOff => "write_off",
             EventKind::Correction => "correction",
             EventKind::Audit => "audit",
+            EventKind::DeviceRecord => "device_record",
         }
     }
 }
@@ -57,7 +63,7 @@ impl fmt::Display for EventKind {
 
 /// Error of [`EventKind::from_str`]: the text names no known kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit")]
+#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit, device_record")]
 pub struct UnknownEventKind(pub String);
 
 impl FromStr for EventKind {
@@ -189,13 +195,82 @@ pub(crate) fn write_time(out: &mut String, time: &DateTime<Utc>) -> bool {
 
 /// Parses a stored time text back into UTC.
 pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    if let Some(time) = parse_stored_width(text) {
+        return Ok(time);
+    }
     DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc))
+}
+
+/// Parses the one width [`write_time`] writes, `YYYY-MM-DDTHH:MM:SS.ffffffZ`,
+/// without the general RFC 3339 parser: reports read a year of punches, and
+/// this is several times faster. Returns `None` for any other text.
+fn parse_stored_width(text: &str) -> Option<DateTime<Utc>> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 27
+        || bytes[4] != b'-'
+        || bytes[7] != b'-'
+        || bytes[10] != b'T'
+        || bytes[13] != b':'
+        || bytes[16] != b':'
+        || bytes[19] != b'.'
+        || bytes[26] != b'Z'
+    {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| -> Option<u32> {
+        bytes[range].iter().try_fold(0u32, |value, &byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u32::from(byte - b'0'))
+        })
+    };
+    let date =
+        chrono::NaiveDate::from_ymd_opt(number(0..4)? as i32, number(5..7)?, number(8..10)?)?;
+    // Second 60 is a leap second, which chrono holds as 59 plus a second of nanoseconds.
+    let (second, leap) = match number(17..19)? {
+        60 => (59, 1_000_000_000),
+        second => (second, 0),
+    };
+    let time = chrono::NaiveTime::from_hms_nano_opt(
+        number(11..13)?,
+        number(14..16)?,
+        second,
+        number(20..26)? * 1_000 + leap,
+    )?;
+    Some(date.and_time(time).and_utc())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{NaiveDate, TimeZone};
+
+    #[test]
+    fn stored_width_parses_like_rfc3339() {
+        for text in [
+            "2026-11-02T00:30:59.000000Z",
+            "2020-03-05T23:43:59.123456Z",
+            "0000-01-01T00:00:00.000000Z",
+            "9999-12-31T23:59:59.999999Z",
+        ] {
+            let fast = parse_stored_width(text).expect(text);
+            let general = DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc);
+            assert_eq!(fast, general, "{text}");
+        }
+        for other in [
+            "2026-11-02T00:30:59Z",
+            "2026-11-02T00:30:59.000000+00:00",
+            "2026-13-02T00:30:59.000000Z",
+            "2026-11-02T00:3x:59.000000Z",
+        ] {
+            assert_eq!(parse_stored_width(other), None, "{other}");
+        }
+        assert_eq!(
+            parse_time("2026-11-02T00:30:59Z").unwrap().to_rfc3339(),
+            "2026-11-02T00:30:59+00:00"
+        );
+    }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, micros: u32) -> DateTime<Utc> {
         let naive = NaiveDate::from_ymd_opt(y, mo, d)

@@ -289,13 +289,14 @@ impl JournalReader {
 
     /// Returns the punches whose device time lies in `[from, to)` with only
     /// the columns the attendance rules read, ordered by device time, then
-    /// by sequence number.
+    /// by sequence number; the status key only `with_status`.
     pub fn punch_rows_between(
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
+        with_status: bool,
     ) -> Result<Vec<PunchRow>, JournalError> {
-        query::punch_rows_between(&self.conn, &self.path, from, to)
+        query::punch_rows_between(&self.conn, &self.path, from, to, with_status)
     }
 
     /// Returns the events of `kind` about `subject` whose device time lies
@@ -318,6 +319,18 @@ impl JournalReader {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, JournalError> {
         query::events_after(&self.conn, &self.path, after_seq, limit)
+    }
+
+    /// Returns the latest event of `kind` from `device_id`, about `subject`
+    /// when given, or `None` when there is none. "Latest" is the highest
+    /// sequence number, the order of commits.
+    pub fn last_event(
+        &self,
+        kind: EventKind,
+        device_id: &str,
+        subject: Option<&str>,
+    ) -> Result<Option<StoredEvent>, JournalError> {
+        query::last_event(&self.conn, &self.path, kind, device_id, subject)
     }
 
     /// Returns the number of stored events of each kind; kinds without

@@ -99,6 +99,35 @@ pub(crate) fn events_after(
     collect_rows(rows, path, operation)
 }
 
+/// Returns the event of `kind` from `device_id`, about `subject` when given,
+/// with the highest `seq`, or `None` when there is none.
+pub(crate) fn last_event(
+    conn: &Connection,
+    path: &Path,
+    kind: EventKind,
+    device_id: &str,
+    subject: Option<&str>,
+) -> Result<Option<StoredEvent>, JournalError> {
+    let operation = "query the last event of a device";
+    let sql = match subject {
+        None => format!(
+            "SELECT {COLUMNS} FROM events WHERE kind = ?1 AND device_id = ?2 \
+             ORDER BY seq DESC LIMIT 1"
+        ),
+        Some(_) => format!(
+            "SELECT {COLUMNS} FROM events WHERE kind = ?1 AND device_id = ?2 AND subject = ?3 \
+             ORDER BY seq DESC LIMIT 1"
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql).during(path, operation)?;
+    let rows = match subject {
+        None => stmt.query(params![kind.as_str(), device_id]),
+        Some(subject) => stmt.query(params![kind.as_str(), device_id, subject]),
+    };
+    let events = collect_rows(rows.during(path, operation)?, path, operation)?;
+    Ok(events.into_iter().next())
+}
+
 /// Counts the events of each kind.
 pub(crate) fn count_by_kind(
     conn: &Connection,
@@ -253,22 +282,30 @@ pub struct PunchRow {
 }
 
 /// Returns the punches whose device time lies in `[from, to)` as
-/// [`PunchRow`]s, ordered by device time, then by `seq`.
+/// [`PunchRow`]s, ordered by device time, then by `seq`. The status key is
+/// read from the JSON payload only `with_status`, which costs a JSON parse
+/// per row.
 pub(crate) fn punch_rows_between(
     conn: &Connection,
     path: &Path,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    with_status: bool,
 ) -> Result<Vec<PunchRow>, JournalError> {
     let operation = "query punches by device time";
     let from = time_bound(path, &from)?;
     let to = time_bound(path, &to)?;
+    let status = if with_status {
+        "json_extract(payload, '$.status')"
+    } else {
+        "NULL"
+    };
     let mut stmt = conn
-        .prepare_cached(
-            "SELECT seq, device_id, subject, device_time, json_extract(payload, '$.status') \
+        .prepare_cached(&format!(
+            "SELECT seq, device_id, subject, device_time, {status} \
              FROM events WHERE kind = 'punch' AND device_time >= ?1 AND device_time < ?2 \
-             ORDER BY device_time, seq",
-        )
+             ORDER BY device_time, seq"
+        ))
         .during(path, operation)?;
     let mut rows = stmt.query(params![from, to]).during(path, operation)?;
 

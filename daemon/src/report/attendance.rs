@@ -28,6 +28,8 @@ pub struct ReportData {
     pub people: Vec<Person>,
     /// Punches from January 1 of the month's year to the end of the month.
     pub punches: Vec<Punch>,
+    /// Whether the report lists each person's raw punches of the month.
+    pub punch_lists: bool,
 }
 
 /// A checkpoint's settings as the report shows them.
@@ -87,11 +89,14 @@ pub fn roster(config: &Config) -> Vec<Person> {
         .collect()
 }
 
-/// Reads what the report of `month` needs from the journal.
+/// Reads what the report of `month` needs from the journal. With
+/// `punch_lists`, the report also lists every person's raw punches with
+/// their status keys, which makes it about twice as large.
 pub fn load(
     config: &Config,
     reader: &JournalReader,
     month: Month,
+    punch_lists: bool,
 ) -> Result<ReportData, ReportError> {
     let zone = config.site.time_zone;
     let year_start = Month {
@@ -106,12 +111,16 @@ pub fn load(
     let from = midnight(year_start);
     let to = midnight(month.next_first_day());
 
-    let rows = reader.punch_rows_between(from, to)?;
+    let rows = reader.punch_rows_between(from, to, punch_lists)?;
     let punches = rows
         .into_iter()
         .map(|row| Punch {
             seq: row.seq,
-            pin: normalize_pin(&row.pin),
+            pin: if row.pin.starts_with('0') || row.pin.starts_with(' ') {
+                normalize_pin(&row.pin)
+            } else {
+                row.pin
+            },
             local: utc_to_local(zone, row.device_time),
             status: row.status,
             device_id: row.device_id,
@@ -120,6 +129,7 @@ pub fn load(
     Ok(ReportData {
         people: roster(config),
         punches,
+        punch_lists,
     })
 }
 
@@ -131,7 +141,7 @@ pub fn evaluate<'a>(
     as_of: NaiveDateTime,
     generated_at: DateTime<Utc>,
 ) -> Result<AttendanceReport<'a>, ReportError> {
-    let attendance = evaluate_month(&MonthInput {
+    let mut attendance = evaluate_month(&MonthInput {
         settings: &config.attendance,
         calendar: &config.calendar,
         people: &data.people,
@@ -141,6 +151,11 @@ pub fn evaluate<'a>(
         month: month.month,
         as_of,
     })?;
+    if !data.punch_lists {
+        for person in &mut attendance.people {
+            person.punches.clear();
+        }
+    }
     Ok(AttendanceReport {
         site: &config.site.name,
         month: month.to_string(),
@@ -296,7 +311,8 @@ pub fn outcome_text(outcome: &Outcome) -> String {
     }
 }
 
-fn weekday_zh(day: Weekday) -> &'static str {
+/// The day of the week in Chinese: 星期一 to 星期日.
+pub fn weekday_zh(day: Weekday) -> &'static str {
     match day {
         Weekday::Mon => "星期一",
         Weekday::Tue => "星期二",

@@ -15,17 +15,32 @@ where
 {
     let mut out = BOM.to_vec();
     {
+        // Flexible rows: a row of another width than the header is written
+        // as it is instead of failing, so writing to a Vec cannot fail.
         let mut writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
+            .flexible(true)
             .from_writer(&mut out);
-        // Writing to a Vec cannot fail, and every row has the header's width.
         writer.write_record(headers).expect("write to memory");
         for row in rows {
-            writer.write_record(&row).expect("write to memory");
+            writer
+                .write_record(row.iter().map(|cell| neutralize_formula(cell).into_owned()))
+                .expect("write to memory");
         }
         writer.flush().expect("write to memory");
     }
     out
+}
+
+/// Prefixes a cell that Excel would run as a formula (`=`, `+`, `@`, a tab
+/// or a carriage return first) with an apostrophe, which Excel shows as
+/// text. Names come from the configuration and PINs from devices, so a
+/// cell such as `=HYPERLINK(...)` must not become a live formula.
+fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
 }
 
 #[cfg(test)]
@@ -41,5 +56,19 @@ mod tests {
         assert!(bytes.starts_with(BOM));
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
         assert_eq!(text, "姓名,备注\r\n张三,\"迟到, 已核销\"\r\n");
+    }
+
+    #[test]
+    fn formula_cells_become_text() {
+        let rows = vec![vec![
+            "=1+1".into(),
+            "@SUM(A1)".into(),
+            "+86".into(),
+            "-3".into(),
+            "08:30".into(),
+        ]];
+        let bytes = write_table(&["a", "b", "c", "d", "e"], rows);
+        let text = std::str::from_utf8(&bytes[3..]).unwrap();
+        assert_eq!(text, "a,b,c,d,e\r\n'=1+1,'@SUM(A1),'+86,-3,08:30\r\n");
     }
 }

@@ -28,6 +28,7 @@ use crate::config::KeypadDevice;
 use crate::ingest::IngestError;
 use crate::journal::{Appended, EventKind, NewEvent};
 use crate::rules::ratings::{Level, RatingSettings};
+use crate::shutdown;
 
 /// "Retry after" of a NAK for a failed commit, in ms: the keypad protocol
 /// suggests about 2000.
@@ -99,9 +100,9 @@ impl Session {
         }
     }
 
-    /// Runs the protocol until the port fails or ends. Commits still in
-    /// flight then finish, so the memory records what was stored, and their
-    /// replies are lost with the port and the keypads resend.
+    /// Runs the protocol until the port fails or ends, or the daemon stops.
+    /// Commits still in flight then finish, so the memory records what was
+    /// stored. On a lost port their replies are lost and the keypads resend.
     pub async fn run(self: Arc<Self>, mut stream: SerialStream) -> SessionEnd {
         if let Err(error) = Arc::clone(&self).restore().await {
             warn!(error = %crate::api::error::error_chain(&error), "failed to restore keypad memory from the journal; resends after a restart may be stored as new presses");
@@ -148,15 +149,24 @@ impl Session {
                     self.check_offline(started);
                     Vec::new()
                 }
+                () = shutdown::requested() => break SessionEnd::Shutdown,
             };
             if let Err(error) = send(&mut stream, &replies, last_received).await {
                 break SessionEnd::Io(error);
             }
         };
 
+        // On a stop request the port still works: the presses in hand get
+        // their replies, so no keypad resends a press that was stored.
+        let mut replies = Replies::new();
         while let Some(done) = commits.join_next().await {
             if let Ok(commit) = done {
-                self.finish(commit);
+                replies.push(self.finish(commit));
+            }
+        }
+        if matches!(end, SessionEnd::Shutdown) {
+            if let Err(error) = send(&mut stream, &replies, last_received).await {
+                warn!(%error, "failed to send the last keypad replies before stopping");
             }
         }
         end
