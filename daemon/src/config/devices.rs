@@ -140,7 +140,8 @@ impl Device {
 }
 
 /// The kind of a device with its settings. More kinds (GPIO card readers
-/// and buttons) are expected, so matches need a wildcard arm.
+/// and buttons) are expected: code outside this crate matches with a
+/// wildcard arm, and `devices::spawn_all` gets an arm for each new kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeviceKind {
