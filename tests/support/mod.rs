@@ -125,7 +125,7 @@ pub fn demo_site(dir: &Path) -> PathBuf {
     let text = std::fs::read_to_string(&config).expect("demo configuration");
     let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
     // The test tokens, so tests can call the API with `get_as`.
-    let text = format!("{text}\n{}", token_section(&TOKENS));
+    let text = format!("{}\n{}", without_devices(&text), token_section(&TOKENS));
     std::fs::write(&config, text).expect("write the configuration");
     config
 }
@@ -138,6 +138,25 @@ pub async fn get_as(id: &str, url: &str) -> reqwest::Response {
         .send()
         .await
         .expect("request to the test server")
+}
+
+/// Removes the `[[device]]` entries from configuration text. The demo's
+/// devices are pseudo-terminals that close when `hallbox demo` exits, so a
+/// server started on its configuration afterwards has no devices.
+pub fn without_devices(text: &str) -> String {
+    let mut kept = String::with_capacity(text.len());
+    let mut in_device = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_device = trimmed == "[[device]]";
+        }
+        if !in_device {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 /// Reads lines from `stdout` on a thread and returns the address of the

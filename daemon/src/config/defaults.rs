@@ -85,6 +85,7 @@ pub(super) struct Input {
     pub lost_device_seconds: i64,
     /// The `[[token]]` entries; a token has no defaults.
     pub tokens: Vec<super::tokens::RawToken>,
+    pub devices: Vec<super::devices::RawDevice>,
 }
 
 #[derive(Debug)]
@@ -218,6 +219,7 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .lost_device_seconds
             .unwrap_or(LOST_DEVICE_SECONDS),
         tokens: raw.token,
+        devices: raw.device,
     }
 }
 

@@ -22,6 +22,7 @@
 mod adms;
 mod attendance;
 mod defaults;
+mod devices;
 mod error;
 mod ratings;
 mod raw;
@@ -43,6 +44,7 @@ use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
 pub use adms::{AdmsClock, AdmsSettings};
+pub use devices::{ClockLineDevice, Device, DeviceKind, FingerprintDevice, KeypadDevice};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 pub use tokens::TokenEntry;
 
@@ -75,6 +77,8 @@ pub struct Config {
     pub health: HealthSettings,
     /// The `[[token]]` entries in file order: who may call the API.
     pub tokens: Vec<TokenEntry>,
+    /// The `[[device]]` entries in file order: serial devices read live.
+    pub devices: Vec<Device>,
 }
 
 /// `[log]`: what the daemon logs.

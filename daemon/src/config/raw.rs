@@ -35,6 +35,7 @@ pub(super) struct RawConfig {
     pub log: RawLog,
     pub health: RawHealth,
     pub token: Vec<super::tokens::RawToken>,
+    pub device: Vec<super::devices::RawDevice>,
 }
 
 /// `[site]`

@@ -14,6 +14,7 @@ use chrono_tz::Tz;
 
 use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
+use super::devices::validate_devices;
 use super::error::{ConfigErrors, Problems};
 use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
@@ -56,6 +57,9 @@ pub(super) fn validate(
     let health = validate_health(input.lost_device_seconds, &mut problems);
     let tokens = validate_tokens(&input.tokens, &input.units, &mut problems);
 
+    // `None` comes only with a recorded problem, which returns below.
+    let devices = validate_devices(&input.devices, &input.units, &input.staff, &mut problems);
+
     if !problems.is_empty() {
         return Err(problems.into_errors(source));
     }
@@ -80,6 +84,7 @@ pub(super) fn validate(
         log: log.expect(VALID),
         health: health.expect(VALID),
         tokens: tokens.expect(VALID),
+        devices: devices.expect(VALID),
     })
 }
 
