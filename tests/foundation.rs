@@ -43,6 +43,7 @@ pins = ["1002"]
 "#,
         calendar.display()
     );
+    let text = text + &support::token_section(&[support::TOKENS[0]]);
     let path = dir.join("hallbox.toml");
     std::fs::write(&path, text).unwrap();
     path
@@ -130,7 +131,14 @@ fn import_twice_and_through_the_api_stores_once() {
     runtime.block_on(async {
         let client = reqwest::Client::new();
         let url = server.url("/api/v1/imports/attlog?device=clock-1");
-        let response = client.post(&url).body(EXPORT).send().await.unwrap();
+        let bureau = support::token("bureau-1");
+        let response = client
+            .post(&url)
+            .bearer_auth(bureau)
+            .body(EXPORT)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         let summary: Value = response.json().await.unwrap();
         assert_eq!(summary["imported"], 0);
@@ -140,6 +148,7 @@ fn import_twice_and_through_the_api_stores_once() {
         let more = format!("{EXPORT}     1002\t2026-11-03 08:20:00\t1\t0\t1\t0\n");
         let summary: Value = client
             .post(&url)
+            .bearer_auth(bureau)
             .body(more)
             .send()
             .await
@@ -153,6 +162,7 @@ fn import_twice_and_through_the_api_stores_once() {
         // A request without a device is a 400 whose message names what to send.
         let response = client
             .post(server.url("/api/v1/imports/attlog"))
+            .bearer_auth(bureau)
             .body(EXPORT)
             .send()
             .await
@@ -165,8 +175,11 @@ fn import_twice_and_through_the_api_stores_once() {
 
     let output = support::run(&["verify", "--config", config.to_str().unwrap()]);
     assert!(output.status.success(), "{}", stderr(&output));
+    // 7 punches of the CLI import, the new punch of the second API import,
+    // and that import's audit entry; the first API import stored nothing
+    // and is not audited.
     assert!(
-        stdout(&output).contains("ok, 8 events"),
+        stdout(&output).contains("ok, 9 events"),
         "{}",
         stdout(&output)
     );
@@ -230,7 +243,12 @@ async fn report_errors_say_what_to_send() {
     ];
     for (query, code, hint) in cases {
         let url = server.url(&format!("/api/v1/attendance/monthly{query}"));
-        let response = reqwest::get(&url).await.unwrap();
+        let response = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(support::token("bureau-1"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 400, "{query}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["error"]["code"], code, "{query}");
@@ -258,7 +276,15 @@ async fn report_of_a_month_over_http() {
 
     let server = support::Server::start(&config);
     let url = server.url("/api/v1/attendance/monthly?month=2026-11&as_of=2026-11-03T00:00:00");
-    let report: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+    let report: Value = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth(support::token("bureau-1"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
 
     // November 2026 has 21 working days; only 11-02 has passed as of
     // midnight after it.

@@ -261,12 +261,14 @@ async fn attendance_page_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let config = support::demo_site(dir.path());
     let server = support::Server::start(&config);
-    let report: Value = reqwest::get(server.url("/api/v1/attendance/monthly?month=2026-11"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let report: Value = support::get_as(
+        "hr-1",
+        &server.url("/api/v1/attendance/monthly?month=2026-11"),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
 
     let url = server.url("/ui/attendance?month=2026-11");
     let checks = tokio::task::spawn_blocking(move || {

@@ -50,12 +50,14 @@ async fn metrics_parse_and_count_requests() {
 
     let ok = client
         .get(server.url("/api/v1/attendance/monthly?month=2026-11"))
+        .bearer_auth(support::token("hr-1"))
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), 200);
     let bad = client
         .get(server.url("/api/v1/attendance/monthly?month=2026-13"))
+        .bearer_auth(support::token("hr-1"))
         .send()
         .await
         .unwrap();
@@ -327,15 +329,12 @@ async fn xlsx_matches_json_report() {
     let server = support::Server::start(&config);
     let query = "/api/v1/attendance/monthly?month=2026-11&as_of=2026-11-30T23:00:00";
 
-    let report: Json = reqwest::get(server.url(query))
+    let report: Json = support::get_as("hr-1", &server.url(query))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
-    let response = reqwest::get(server.url(&format!("{query}&format=xlsx")))
-        .await
-        .unwrap();
+    let response = support::get_as("hr-1", &server.url(&format!("{query}&format=xlsx"))).await;
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-disposition"],
@@ -455,15 +454,15 @@ async fn ratings_xlsx_matches_json_report() {
     let config = ops_support::ratings_hall(dir.path());
     let server = support::Server::start(&config);
     let query = "/api/v1/ratings/monthly?month=2026-11";
-    let report: Json = reqwest::get(server.url(query))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let response = reqwest::get(server.url(&format!("{query}&format=xlsx")))
-        .await
-        .unwrap();
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        client
+            .get(server.url(&path))
+            .bearer_auth(ratings_common::BUREAU_TOKEN)
+            .send()
+    };
+    let report: Json = get(query.to_string()).await.unwrap().json().await.unwrap();
+    let response = get(format!("{query}&format=xlsx")).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
         response.headers()["content-disposition"],

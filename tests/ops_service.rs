@@ -140,7 +140,13 @@ async fn sigterm_keeps_acknowledged_imports() {
                 let pin = 10_000 + worker * 10_000 + n;
                 let (body, punches) = export_for(pin);
                 sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Ok(response) = client.post(&url).body(body).send().await else {
+                let Ok(response) = client
+                    .post(&url)
+                    .bearer_auth(support::token("bureau-1"))
+                    .body(body)
+                    .send()
+                    .await
+                else {
                     return;
                 };
                 if response.status() != 200 {

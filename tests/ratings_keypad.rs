@@ -6,10 +6,6 @@
 //! The box stamps presses with its own clock, so the test reads the report
 //! of the current month and asserts only what the presses decide: levels,
 //! repeats, duty and the correction.
-//!
-//! NOTE: the test needs the keypad driver and its `[[device]] kind =
-//! "keypad"` configuration. Until they are on this branch it is not listed
-//! as a `[[test]]` in daemon/Cargo.toml, so cargo does not build it.
 
 mod ratings_common;
 mod support;

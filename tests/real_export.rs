@@ -86,7 +86,10 @@ async fn march_2020_report_matches_hand_worked_days() {
     };
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("office.toml");
-    std::fs::write(&config, OFFICE_CONFIG).unwrap();
+    let hr = support::TOKENS[1];
+    let text = format!("{OFFICE_CONFIG}{}", support::token_section(&[hr]));
+    std::fs::write(&config, text).unwrap();
+    let client = reqwest::Client::new();
 
     // The export has 11,902 lines, all well formed.
     let output = support::run(&[
@@ -111,7 +114,7 @@ async fn march_2020_report_matches_hand_worked_days() {
 
     let server = support::Server::start(&config);
     let url = server.url("/api/v1/attendance/monthly?month=2020-03");
-    let response = reqwest::get(&url).await.unwrap();
+    let response = client.get(&url).bearer_auth(hr.token).send().await.unwrap();
     assert_eq!(response.status(), 200);
     let report: Value = response.json().await.unwrap();
     assert_eq!(report["working_days"].as_array().unwrap().len(), 22);
@@ -207,7 +210,12 @@ async fn march_2020_report_matches_hand_worked_days() {
     // The CSV of the same month has a BOM, Chinese headers and one row per
     // person.
     let csv_url = server.url("/api/v1/attendance/monthly?month=2020-03&format=csv");
-    let response = reqwest::get(&csv_url).await.unwrap();
+    let response = client
+        .get(&csv_url)
+        .bearer_auth(hr.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     let bytes = response.bytes().await.unwrap();
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"));

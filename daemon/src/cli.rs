@@ -60,6 +60,9 @@ pub enum Command {
         #[arg(long)]
         journal: Option<PathBuf>,
     },
+    /// Manage the bearer tokens of the API.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Run the shipped example: a generated month of punches for the example
     /// hall, imported into a temporary journal and served over HTTP.
     Demo {
@@ -91,6 +94,28 @@ pub enum ImportCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a new token: prints the token once, and the [[token]] entry with
+    /// its hash to add to the configuration file.
+    New {
+        /// What the token may do: hr, bureau, chief (one window unit) or
+        /// central.
+        #[arg(long, value_parser = ["hr", "bureau", "chief", "central"])]
+        role: String,
+        /// The window unit of a chief token, such as `tax`.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Name of the token in logs and the audit trail; by default the
+        /// role, the unit and four random hex digits.
+        #[arg(long)]
+        id: Option<String>,
+        /// Configuration file to check the unit and the id against.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     Json,
@@ -103,4 +128,8 @@ pub enum ReportFormat {
 pub enum CsvTable {
     Summary,
     Days,
+    /// The month's clock outages with their times and notes.
+    Outages,
+    /// The month's write-offs with their status and reasons.
+    Writeoffs,
 }

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use chrono::{NaiveDateTime, Utc};
 
+use crate::auth::{random_hex, NewToken, Role};
 use crate::cli::{CsvTable, ReportFormat};
 use crate::config::{self, Config};
 use crate::import;
@@ -145,6 +146,8 @@ pub fn report(
             crate::report::xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
                 .context("failed to write the Excel workbook")?
         }
+        (ReportFormat::Csv, CsvTable::Outages) => crate::report::records::outages_csv(&result),
+        (ReportFormat::Csv, CsvTable::Writeoffs) => crate::report::records::write_offs_csv(&result),
     };
     use std::io::Write as _;
     std::io::stdout()
@@ -204,6 +207,69 @@ pub fn run_server(
 ) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("failed to start the async runtime")?;
     runtime.block_on(crate::server::run(config, listen, on_ready))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hallbox token new --role ROLE [--unit UNIT] [--id ID] [--config FILE]`.
+pub fn token_new(
+    role: &str,
+    unit: Option<&str>,
+    id: Option<&str>,
+    config_file: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let role: Role = role.parse()?;
+    match (role, unit) {
+        (Role::Chief, None) => bail!("a chief token is bound to one window unit: add --unit UNIT"),
+        (Role::Chief, Some(_)) | (_, None) => {}
+        (other, Some(_)) => {
+            bail!("only chief tokens are bound to a unit: remove --unit from the {other} token")
+        }
+    }
+    let id = match id {
+        Some(id) => id.to_string(),
+        None => {
+            let suffix = random_hex(2)?;
+            match unit {
+                Some(unit) => format!("{role}-{unit}-{suffix}"),
+                None => format!("{role}-{suffix}"),
+            }
+        }
+    };
+    if let Some(file) = config_file {
+        let config = load_config(file)?;
+        if let Some(unit) = unit {
+            if !config.units.iter().any(|u| u.id == unit) {
+                bail!(
+                    "unknown unit '{unit}': {} declares no [[unit]] with this id",
+                    file.display()
+                );
+            }
+        }
+        if config.tokens.iter().any(|token| token.id == id) {
+            bail!(
+                "token id '{id}' is already in {}: choose another with --id",
+                file.display()
+            );
+        }
+    }
+
+    let token = NewToken::generate()?;
+    let unit_line = unit
+        .map(|unit| format!("unit = \"{unit}\"\n"))
+        .unwrap_or_default();
+    let bound = unit
+        .map(|unit| format!(" for unit {unit}"))
+        .unwrap_or_default();
+    println!("New {role} token{bound}. It is shown only this once: hand it to its user now.");
+    println!();
+    println!("{}", token.secret());
+    println!();
+    println!("Add these lines to the configuration file and restart hallbox:");
+    println!();
+    print!(
+        "[[token]]\nid = \"{id}\"\nrole = \"{role}\"\n{unit_line}sha256 = \"{}\"\n",
+        token.sha256_hex
+    );
     Ok(ExitCode::SUCCESS)
 }
 

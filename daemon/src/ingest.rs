@@ -84,6 +84,8 @@ impl IngestStats {
 pub struct IngestHandle {
     queue: mpsc::Sender<Submission>,
     stats: Arc<IngestStats>,
+    /// A `max_page_count` for the writer to set before its next batch, or 0.
+    page_limit: Arc<AtomicU64>,
 }
 
 impl IngestHandle {
@@ -133,6 +135,14 @@ impl IngestHandle {
         }
         self.queued() == 0 || self.stats.since_progress() <= max_stall
     }
+
+    /// Sets SQLite's `max_page_count` on the writer's connection before it
+    /// commits its next batch; see [`Journal::set_max_page_count`]. Tests
+    /// use it to fill the journal as a full disk would (1 stops growth at
+    /// the current size) and to make room again (a large value).
+    pub fn set_max_page_count(&self, pages: u64) {
+        self.page_limit.store(pages.max(1), Ordering::Relaxed);
+    }
 }
 
 /// The writer thread; dropping every handle lets it finish the queued
@@ -155,17 +165,25 @@ impl IngestWriter {
 pub fn start(journal: Journal) -> std::io::Result<(IngestHandle, IngestWriter)> {
     let (queue, receiver) = mpsc::channel(QUEUE_DEPTH);
     let stats = Arc::new(IngestStats::default());
+    let page_limit = Arc::new(AtomicU64::new(0));
     let thread_stats = Arc::clone(&stats);
+    let thread_limit = Arc::clone(&page_limit);
     let thread = thread::Builder::new()
         .name("ingest-writer".to_string())
-        .spawn(move || run_writer(journal, receiver, &thread_stats))?;
-    Ok((IngestHandle { queue, stats }, IngestWriter { thread }))
+        .spawn(move || run_writer(journal, receiver, &thread_stats, &thread_limit))?;
+    let handle = IngestHandle {
+        queue,
+        stats,
+        page_limit,
+    };
+    Ok((handle, IngestWriter { thread }))
 }
 
 fn run_writer(
     mut journal: Journal,
     mut receiver: mpsc::Receiver<Submission>,
     stats: &IngestStats,
+    page_limit: &AtomicU64,
 ) -> Journal {
     // Each reply with the number of events its submission added.
     let mut replies: Vec<(Reply, usize)> = Vec::with_capacity(MAX_BATCH);
@@ -184,6 +202,7 @@ fn run_writer(
             }
         }
 
+        apply_page_limit(&mut journal, page_limit);
         let started = Instant::now();
         let result = journal.append_batch(&events);
         record_commit(stats, started.elapsed(), events.len(), result.is_ok());
@@ -218,6 +237,17 @@ fn run_writer(
         events.clear();
     }
     journal
+}
+
+fn apply_page_limit(journal: &mut Journal, page_limit: &AtomicU64) {
+    let pages = page_limit.swap(0, Ordering::Relaxed);
+    if pages == 0 {
+        return;
+    }
+    match journal.set_max_page_count(pages) {
+        Ok(limit) => tracing::warn!(requested = pages, limit, "journal max_page_count set"),
+        Err(error) => tracing::error!(error = %error, "failed to set the journal's max_page_count"),
+    }
 }
 
 fn record_commit(stats: &IngestStats, took: Duration, events: usize, ok: bool) {

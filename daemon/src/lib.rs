@@ -8,6 +8,8 @@
 pub mod adms;
 /// HTTP API: routes, handlers and error bodies.
 pub mod api;
+/// Who may call the API: roles, bearer tokens and the actor of a request.
+pub mod auth;
 /// Working-day calendar: official holiday files or plain Monday to Friday.
 pub mod calendar;
 /// Command-line interface of the `hallbox` binary.
@@ -32,6 +34,8 @@ pub mod logging;
 pub mod metrics;
 /// Ratings records in the journal: presses, corrections, duty roster.
 pub mod ratings;
+/// Write-offs, leave, clock outages, patrol punches and the audit trail.
+pub mod records;
 /// Monthly reports built from rule results: JSON and CSV.
 pub mod report;
 /// Pure attendance rules: checkpoints, sessions, month totals.

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use hallbox::cli::{Cli, Command, ImportCommand};
+use hallbox::cli::{Cli, Command, ImportCommand, TokenCommand};
 use hallbox::{commands, logging};
 
 fn main() -> ExitCode {
@@ -26,6 +26,12 @@ fn main() -> ExitCode {
             as_of,
         } => commands::report(&config, &month, format, table, as_of.as_deref()),
         Command::Verify { config, journal } => commands::verify(&config, journal.as_deref()),
+        Command::Token(TokenCommand::New {
+            role,
+            unit,
+            id,
+            config,
+        }) => commands::token_new(&role, unit.as_deref(), id.as_deref(), config.as_deref()),
         Command::Demo {
             listen,
             dir,

@@ -59,6 +59,9 @@ pub async fn run(
         println!("hallbox: adms listening on http://{}", adms.address());
     }
 
+    if config.tokens.is_empty() {
+        tracing::warn!("no [[token]] in the configuration: every API route but /healthz returns 401; make one with `hallbox token new`");
+    }
     let address = listen.unwrap_or(config.http.listen);
     let listener = tokio::net::TcpListener::bind(address)
         .await

@@ -74,12 +74,22 @@ pub fn official_calendar() -> String {
     )
 }
 
+/// The bureau token every request of these tests sends.
+pub const BUREAU_TOKEN: &str =
+    "hbx_ratings_test_bureau_00000000000000000000000000000000000000000001";
+
 /// Writes the hall's configuration with `calendar`, `ratings` (extra
-/// sections such as `[ratings]` and `[[duty]]`) into `dir`.
+/// sections such as `[ratings]` and `[[duty]]`) and a `[[token]]` entry for
+/// [`BUREAU_TOKEN`] into `dir`.
 pub fn write_config(dir: &Path, calendar: &str, ratings: &str) -> PathBuf {
+    let token = format!(
+        "\n[[token]]\nid = \"bureau-test\"\nrole = \"bureau\"\nsha256 = \"{}\"\n",
+        hex::encode(hallbox::auth::hash_token(BUREAU_TOKEN))
+    );
     let text = HALL
         .replace("{calendar}", calendar)
-        .replace("{ratings}", ratings);
+        .replace("{ratings}", ratings)
+        + &token;
     let path = dir.join("hallbox.toml");
     std::fs::write(&path, text).expect("config written");
     path
@@ -177,6 +187,7 @@ pub fn last_weekday_before_today() -> NaiveDate {
 pub async fn post(url: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(url)
+        .bearer_auth(BUREAU_TOKEN)
         .json(body)
         .send()
         .await
@@ -190,6 +201,7 @@ pub async fn post(url: &str, body: &Value) -> (u16, Value) {
 pub async fn post_raw(url: &str, body: &'static str) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(url)
+        .bearer_auth(BUREAU_TOKEN)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -202,7 +214,12 @@ pub async fn post_raw(url: &str, body: &'static str) -> (u16, Value) {
 
 /// Sends a GET and returns the status and the JSON response.
 pub async fn get(url: &str) -> (u16, Value) {
-    let response = reqwest::get(url).await.expect("request sent");
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(BUREAU_TOKEN)
+        .send()
+        .await
+        .expect("request sent");
     let status = response.status().as_u16();
     let value = response.json().await.expect("JSON response");
     (status, value)
@@ -210,7 +227,12 @@ pub async fn get(url: &str) -> (u16, Value) {
 
 /// Sends a GET and returns the status and the body bytes.
 pub async fn get_bytes(url: &str) -> (u16, Vec<u8>) {
-    let response = reqwest::get(url).await.expect("request sent");
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(BUREAU_TOKEN)
+        .send()
+        .await
+        .expect("request sent");
     let status = response.status().as_u16();
     let bytes = response.bytes().await.expect("body").to_vec();
     (status, bytes)

@@ -270,10 +270,18 @@ pub fn operlog_batch(body: &[u8], context: &UploadContext) -> RecordBatch {
             ),
             OperLogEntry::Other { .. } => continue,
         };
+        // The line's content is part of the key: a resent batch repeats
+        // stamp, line and content and is stored once, while a new batch that
+        // reuses an old stamp (after a clock reset) differs in content.
+        let content = {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(payload.to_string().as_bytes());
+            hex::encode(&digest[..8])
+        };
         batch.events.push(NewEvent {
             kind: EventKind::DeviceRecord,
             device_id: clock.id.clone(),
-            idempotency_key: format!("adms:{}:OPERLOG:{tag}:{line}", clock.id),
+            idempotency_key: format!("adms:{}:OPERLOG:{tag}:{line}:{content}", clock.id),
             device_time: None,
             received_at: context.received_at,
             subject,

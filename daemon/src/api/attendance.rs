@@ -1,4 +1,8 @@
 //! `GET /api/v1/attendance/monthly`: the monthly attendance report.
+//!
+//! HR, the bureau and the central system read every unit; a chief
+//! representative reads only its own unit, and `unit=ID` narrows the report
+//! to one unit for anyone allowed to read it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,22 +13,28 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDateTime, Utc};
 
 use super::{blocking, ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::calendar::CalendarError;
 use crate::report::attendance::{self as report, ReportError};
+use crate::report::records as records_report;
 use crate::report::{outages, xlsx};
 use crate::rules::attendance::RulesError;
 use crate::time::{utc_to_local, Month};
 
-const PARAMETERS: &str = "month, format, table, as_of, punches";
+const PARAMETERS: &str = "month, format, table, as_of, punches, unit";
 
 /// Serves the report of `month=YYYY-MM` as JSON, as CSV with `format=csv`
 /// (`table=summary` or `table=days`), or as an Excel workbook with
 /// `format=xlsx` (every table and the notes, so `table` is ignored);
+/// Serves the report of `month=YYYY-MM` as JSON, or as CSV with
+/// `format=csv` (`table=summary`, `days`, `outages` or `writeoffs`);
 /// `punches=true` adds each person's raw punches to the JSON.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
+    actor: Actor,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    actor.require(&[Role::Hr, Role::Bureau, Role::Central, Role::Chief])?;
     if let Some(unknown) = query
         .keys()
         .find(|k| !PARAMETERS.split(", ").any(|p| p == *k))
@@ -51,6 +61,19 @@ pub async fn monthly(
         Some(text) => Some(parse_as_of(text)?),
         None => None,
     };
+    let unit = match query.get("unit") {
+        Some(unit) => {
+            if !state.config.units.iter().any(|u| &u.id == unit) {
+                return Err(ApiError::bad_request(
+                    "unknown_unit",
+                    format!("unknown unit '{unit}': expected the id of a [[unit]] entry"),
+                ));
+            }
+            actor.require_unit(unit)?;
+            Some(unit.clone())
+        }
+        None => actor.unit_scope().map(str::to_string),
+    };
 
     blocking(move || {
         let config = &state.config;
@@ -63,7 +86,11 @@ pub async fn monthly(
         let as_of = as_of.unwrap_or_else(|| utc_to_local(config.site.time_zone, now));
         let reader = state.reader()?;
         let data = report::load(config, &reader, month, punch_lists).map_err(report_error)?;
-        let result = report::evaluate(config, &data, month, as_of, now).map_err(report_error)?;
+        let mut result =
+            report::evaluate(config, &data, month, as_of, now).map_err(report_error)?;
+        if let Some(unit) = &unit {
+            result.restrict_to_unit(unit);
+        }
 
         let response = match format {
             Format::Json => axum::Json(&result).into_response(),
@@ -86,6 +113,8 @@ pub async fn monthly(
                 let (bytes, name) = match table {
                     Table::Summary => (report::summary_csv(&result), "summary"),
                     Table::Days => (report::days_csv(&result), "days"),
+                    Table::Outages => (records_report::outages_csv(&result), "outages"),
+                    Table::WriteOffs => (records_report::write_offs_csv(&result), "writeoffs"),
                 };
                 let file_name = format!("attendance-{month}-{name}.csv");
                 attachment("text/csv; charset=utf-8", file_name, bytes)
@@ -171,6 +200,8 @@ impl Format {
 enum Table {
     Summary,
     Days,
+    Outages,
+    WriteOffs,
 }
 
 impl Table {
@@ -178,9 +209,11 @@ impl Table {
         match value {
             None | Some("summary") => Ok(Table::Summary),
             Some("days") => Ok(Table::Days),
+            Some("outages") => Ok(Table::Outages),
+            Some("writeoffs") => Ok(Table::WriteOffs),
             Some(other) => Err(ApiError::bad_request(
                 "invalid_table",
-                format!("invalid table '{other}': expected summary or days"),
+                format!("invalid table '{other}': expected summary, days, outages or writeoffs"),
             )),
         }
     }

@@ -17,29 +17,51 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::Utc;
 use serde::Serialize;
 
 use super::ratings::{error, json_body, path_id};
+use super::request::read_bytes;
 use super::{blocking, ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::ratings::corrections::{
     self, read_ledger, CorrectionCheckError, CorrectionStatus, CorrectionView, DecisionInput,
     RequestInput,
 };
 use crate::ratings::records::{Decision, Unreadable};
+use crate::records::audit::append_standalone;
 use crate::rules::ratings::DeadlineError;
 
 /// Files a correction request for rating `id`.
 pub async fn request(
     State(state): State<Arc<AppState>>,
+    actor: Actor,
     Path(id): Path<String>,
-    body: Bytes,
+    request: Request,
 ) -> Result<(StatusCode, Json<CorrectionView>), ApiError> {
+    actor.require(&[Role::Chief, Role::Bureau])?;
+    let body = read_bytes(request, &state).await?;
     let rating_id = path_id(&id, "rating")?;
     let input: RequestInput = json_body(&body)?;
+    // The request names the chief representative filing it, and the rules
+    // check that this is the chief of the rating's unit; a chief token
+    // files only in the name of its own unit's staff.
+    if let Some(staff) = state
+        .config
+        .staff
+        .iter()
+        .find(|s| s.id == input.requested_by)
+    {
+        actor.require_unit(&staff.unit)?;
+    } else if actor.unit_scope().is_some() {
+        return Err(ApiError::forbidden(format!(
+            "staff '{}' is not on the roster, so a chief token cannot file for it",
+            input.requested_by
+        )));
+    }
     blocking(move || {
         let mut journal = state
             .writer
@@ -54,6 +76,16 @@ pub async fn request(
             Utc::now(),
         )
         .map_err(check_error)?;
+        // NOTE: the audit entry is appended after the request, not in its
+        // transaction, because the ratings module appends the request.
+        let summary = format!("correction request {} of rating {rating_id}", view.id);
+        append_standalone(
+            &mut journal,
+            &actor,
+            "correction.request",
+            summary,
+            Utc::now(),
+        )?;
         Ok((StatusCode::CREATED, Json(view)))
     })
     .await
@@ -62,23 +94,30 @@ pub async fn request(
 /// Approves correction request `id`.
 pub async fn approve(
     state: State<Arc<AppState>>,
+    actor: Actor,
     id: Path<String>,
-    body: Bytes,
+    request: Request,
 ) -> Result<Json<CorrectionView>, ApiError> {
-    decide(state, id, body, Decision::Approved).await
+    actor.require(&[Role::Bureau])?;
+    let body = read_bytes(request, &state).await?;
+    decide(state, actor, id, body, Decision::Approved).await
 }
 
 /// Rejects correction request `id`.
 pub async fn reject(
     state: State<Arc<AppState>>,
+    actor: Actor,
     id: Path<String>,
-    body: Bytes,
+    request: Request,
 ) -> Result<Json<CorrectionView>, ApiError> {
-    decide(state, id, body, Decision::Rejected).await
+    actor.require(&[Role::Bureau])?;
+    let body = read_bytes(request, &state).await?;
+    decide(state, actor, id, body, Decision::Rejected).await
 }
 
 async fn decide(
     State(state): State<Arc<AppState>>,
+    actor: Actor,
     Path(id): Path<String>,
     body: Bytes,
     decision: Decision,
@@ -100,6 +139,15 @@ async fn decide(
             Utc::now(),
         )
         .map_err(check_error)?;
+        // NOTE: appended after the decision, not in its transaction.
+        let summary = format!("correction request {request_id} {decision:?}");
+        append_standalone(
+            &mut journal,
+            &actor,
+            "correction.decide",
+            summary,
+            Utc::now(),
+        )?;
         Ok(Json(view))
     })
     .await
@@ -119,8 +167,19 @@ const LIST_PARAMETERS: &str = "status, unit";
 /// `status` (pending, approved or rejected) or of `unit`.
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Query(query): Query<HashMap<String, String>>,
+    actor: Actor,
+    Query(mut query): Query<HashMap<String, String>>,
 ) -> Result<Json<CorrectionList>, ApiError> {
+    actor.require(&[Role::Bureau, Role::Chief])?;
+    // A chief token lists its own unit only.
+    if let Some(own) = actor.unit_scope() {
+        match query.get("unit") {
+            Some(unit) => actor.require_unit(unit)?,
+            None => {
+                query.insert("unit".to_string(), own.to_string());
+            }
+        }
+    }
     if let Some(unknown) = query
         .keys()
         .find(|k| !LIST_PARAMETERS.split(", ").any(|p| p == *k))

@@ -1,24 +1,28 @@
 //! `POST /api/v1/imports/attlog?device=ID`: import a USB export sent as the
-//! request body.
+//! request body. Bureau only; each import that stores punches is audited.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::Json;
 use chrono::Utc;
 
+use super::request::read_bytes;
 use super::{blocking, ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::import::{self, ImportError, ImportSummary};
+use crate::records::audit::append_standalone;
 
 /// Imports the body as punches of the `device` query parameter and returns
 /// the `imported / duplicate / rejected` counts.
 pub async fn attlog(
     State(state): State<Arc<AppState>>,
+    actor: Actor,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    request: Request,
 ) -> Result<Json<ImportSummary>, ApiError> {
+    actor.require(&[Role::Bureau])?;
     if let Some(unknown) = query.keys().find(|k| k.as_str() != "device") {
         return Err(ApiError::bad_request(
             "unknown_parameter",
@@ -33,6 +37,7 @@ pub async fn attlog(
     };
     import::validate_device_id(&device)
         .map_err(|error| ApiError::bad_request("invalid_device", error.to_string()))?;
+    let body = read_bytes(request, &state).await?;
 
     blocking(move || {
         let config = &state.config;
@@ -62,10 +67,18 @@ pub async fn attlog(
                     status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
                     code: "journal_busy",
                     message: "the journal is busy with another import, so nothing of this export was stored: send it again in a minute".to_string(),
+                    field: None,
                 }
             }
             other => ApiError::internal("failed to import the export", &other),
         })?;
+        if summary.imported > 0 {
+            let summary_line = format!(
+                "imported {} punches of {device} ({} duplicate, {} rejected)",
+                summary.imported, summary.duplicate, summary.rejected
+            );
+            append_standalone(&mut journal, &actor, "import.attlog", summary_line, now)?;
+        }
         Ok(Json(summary))
     })
     .await

@@ -3,20 +3,30 @@
 //! Handlers that read the journal or apply the rules run on tokio's
 //! blocking threads, with a read connection of their own, so a long report
 //! never stalls the device tasks.
+//!
+//! Every route but the health check takes a [`crate::auth::Actor`] and states the
+//! roles it serves; `docs/api.md` has the table of routes and roles.
 
 pub mod attendance;
+pub mod audit;
 pub mod corrections;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod imports;
 pub mod observe;
+pub mod outages;
+pub mod patrols;
 pub mod ratings;
+pub mod request;
 pub mod roster;
+pub mod writeoffs;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::DefaultBodyLimit;
+use axum::middleware;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -77,11 +87,35 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v1/roster/duty",
             get(roster::list).post(roster::assign),
         )
+        .route(
+            "/api/v1/writeoffs",
+            get(writeoffs::list).post(writeoffs::register),
+        )
+        .route(
+            "/api/v1/writeoffs/:id/paperwork",
+            post(writeoffs::paperwork),
+        )
+        .route("/api/v1/writeoffs/:id/revoke", post(writeoffs::revoke))
+        .route("/api/v1/outages", get(outages::list).post(outages::open))
+        .route("/api/v1/outages/:id/close", post(outages::close))
+        .route("/api/v1/outages/:id/notes", post(outages::note))
+        .route(
+            "/api/v1/patrols",
+            get(patrols::list).post(patrols::register),
+        )
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/events", get(events::feed))
+        .fallback(request::not_found)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            request::json_errors,
+        ))
         .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 
+/// Returns `ok` while the daemon runs; the only route without a token.
 async fn healthz() -> &'static str {
     "ok\n"
 }

@@ -9,25 +9,30 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 use super::ratings::{error, json_body};
+use super::request::read_bytes;
 use super::{blocking, ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::ratings::records::Unreadable;
 use crate::ratings::roster::{
     self, on_duty, DutyCheckError, DutyEntry, DutyInput, Roster, WindowDuty,
 };
+use crate::records::audit::append_standalone;
 
 /// Stores a duty assignment.
 pub async fn assign(
     State(state): State<Arc<AppState>>,
-    body: Bytes,
+    actor: Actor,
+    request: Request,
 ) -> Result<(StatusCode, Json<DutyEntry>), ApiError> {
+    actor.require(&[Role::Bureau])?;
+    let body = read_bytes(request, &state).await?;
     let input: DutyInput = json_body(&body)?;
     blocking(move || {
         let mut journal = state
@@ -36,6 +41,12 @@ pub async fn assign(
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let entry = roster::assign(&mut journal, &state.config, &input, &body, Utc::now())
             .map_err(check_error)?;
+        // NOTE: appended after the assignment, not in its transaction.
+        let summary = format!(
+            "duty assignment: {}",
+            serde_json::to_string(&entry).unwrap_or_default()
+        );
+        append_standalone(&mut journal, &actor, "roster.assign", summary, Utc::now())?;
         Ok((StatusCode::CREATED, Json(entry)))
     })
     .await
@@ -56,8 +67,10 @@ pub struct RosterList {
 /// Lists the merged roster.
 pub async fn list(
     State(state): State<Arc<AppState>>,
+    actor: Actor,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<RosterList>, ApiError> {
+    actor.require(&[Role::Hr, Role::Bureau, Role::Central])?;
     if let Some(unknown) = query.keys().find(|k| k.as_str() != "date") {
         return Err(ApiError::bad_request(
             "unknown_parameter",

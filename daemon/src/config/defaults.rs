@@ -83,6 +83,9 @@ pub(super) struct Input {
     pub duty: Vec<super::ratings::RawDuty>,
     pub log_level: String,
     pub lost_device_seconds: i64,
+    /// The `[[token]]` entries; a token has no defaults.
+    pub tokens: Vec<super::tokens::RawToken>,
+    pub devices: Vec<super::devices::RawDevice>,
 }
 
 #[derive(Debug)]
@@ -215,6 +218,8 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .health
             .lost_device_seconds
             .unwrap_or(LOST_DEVICE_SECONDS),
+        tokens: raw.token,
+        devices: raw.device,
     }
 }
 

@@ -22,10 +22,12 @@
 mod adms;
 mod attendance;
 mod defaults;
+mod devices;
 mod error;
 mod ratings;
 mod raw;
 mod roster;
+mod tokens;
 mod validate;
 
 #[cfg(test)]
@@ -42,7 +44,9 @@ use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
 pub use adms::{AdmsClock, AdmsSettings};
+pub use devices::{ClockLineDevice, Device, DeviceKind, FingerprintDevice, KeypadDevice};
 pub use error::{ConfigError, ConfigErrors, KeyError};
+pub use tokens::TokenEntry;
 
 /// The validated configuration of one site.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +75,10 @@ pub struct Config {
     pub adms: AdmsSettings,
     pub log: LogSettings,
     pub health: HealthSettings,
+    /// The `[[token]]` entries in file order: who may call the API.
+    pub tokens: Vec<TokenEntry>,
+    /// The `[[device]]` entries in file order: serial devices read live.
+    pub devices: Vec<Device>,
 }
 
 /// `[log]`: what the daemon logs.

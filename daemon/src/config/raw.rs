@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::error::ConfigError;
 
-/// The whole file. Sections are TOML tables; `[[unit]]` and `[[staff]]` are
-/// arrays of tables.
+/// The whole file. Sections are TOML tables; `[[unit]]`, `[[staff]]` and
+/// `[[token]]` are arrays of tables.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawConfig {
@@ -34,6 +34,8 @@ pub(super) struct RawConfig {
     pub duty: Vec<super::ratings::RawDuty>,
     pub log: RawLog,
     pub health: RawHealth,
+    pub token: Vec<super::tokens::RawToken>,
+    pub device: Vec<super::devices::RawDevice>,
 }
 
 /// `[site]`

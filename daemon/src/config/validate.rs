@@ -14,10 +14,12 @@ use chrono_tz::Tz;
 
 use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
+use super::devices::validate_devices;
 use super::error::{ConfigErrors, Problems};
 use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
 use super::roster::validate_roster;
+use super::tokens::validate_tokens;
 use super::{
     Config, HealthSettings, HttpSettings, ImportSettings, JournalSettings, LogSettings,
     RosterSettings, Site,
@@ -53,6 +55,10 @@ pub(super) fn validate(
     let adms = super::adms::validate_adms(&input.adms, &mut problems);
     let log = validate_log(&input.log_level, &mut problems);
     let health = validate_health(input.lost_device_seconds, &mut problems);
+    let tokens = validate_tokens(&input.tokens, &input.units, &mut problems);
+
+    // `None` comes only with a recorded problem, which returns below.
+    let devices = validate_devices(&input.devices, &input.units, &input.staff, &mut problems);
 
     if !problems.is_empty() {
         return Err(problems.into_errors(source));
@@ -77,6 +83,8 @@ pub(super) fn validate(
         adms: adms.expect(VALID),
         log: log.expect(VALID),
         health: health.expect(VALID),
+        tokens: tokens.expect(VALID),
+        devices: devices.expect(VALID),
     })
 }
 

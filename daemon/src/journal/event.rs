@@ -23,6 +23,9 @@ pub enum EventKind {
     Correction,
     /// Any other change made through the API, with who made it (`audit`).
     Audit,
+    /// A person seen at their post by the bureau's patrol, registered in
+    /// place of a clock punch while a clock is out of order (`patrol`).
+    Patrol,
     /// A record a device sent that is neither a punch nor a press, such as a
     /// clock's upload stamp, a user record or a command result
     /// (`device_record`). The payload's `record` field names which.
@@ -31,13 +34,14 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::Punch,
         EventKind::DeviceStatus,
         EventKind::Rating,
         EventKind::WriteOff,
         EventKind::Correction,
         EventKind::Audit,
+        EventKind::Patrol,
         EventKind::DeviceRecord,
     ];
 
@@ -50,6 +54,7 @@ impl EventKind {
             EventKind::WriteOff => "write_off",
             EventKind::Correction => "correction",
             EventKind::Audit => "audit",
+            EventKind::Patrol => "patrol",
             EventKind::DeviceRecord => "device_record",
         }
     }
@@ -63,7 +68,7 @@ impl fmt::Display for EventKind {
 
 /// Error of [`EventKind::from_str`]: the text names no known kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit, device_record")]
+#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit, patrol, device_record")]
 pub struct UnknownEventKind(pub String);
 
 impl FromStr for EventKind {

@@ -223,6 +223,19 @@ impl Journal {
         query::events_after(&self.conn, &self.path, after_seq, limit)
     }
 
+    /// Returns at most `limit` events of `kind` with a sequence number
+    /// above `after_seq`, in sequence order, with or without a device time.
+    /// Records made through the API (write-offs, outages, audit entries)
+    /// are read this way.
+    pub fn kind_events_after(
+        &self,
+        kind: EventKind,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, JournalError> {
+        query::kind_events_after(&self.conn, &self.path, kind, after_seq, limit)
+    }
+
     /// Returns the number of stored events of each kind; kinds without
     /// events are absent.
     pub fn count_by_kind(&self) -> Result<BTreeMap<EventKind, u64>, JournalError> {
@@ -325,6 +338,19 @@ impl JournalReader {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, JournalError> {
         query::events_after(&self.conn, &self.path, after_seq, limit)
+    }
+
+    /// Returns at most `limit` events of `kind` with a sequence number
+    /// above `after_seq`, in sequence order, with or without a device time.
+    /// Records made through the API (write-offs, outages, audit entries)
+    /// are read this way.
+    pub fn kind_events_after(
+        &self,
+        kind: EventKind,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, JournalError> {
+        query::kind_events_after(&self.conn, &self.path, kind, after_seq, limit)
     }
 
     /// Returns the latest event of `kind` from `device_id`, about `subject`

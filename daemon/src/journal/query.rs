@@ -99,6 +99,28 @@ pub(crate) fn events_after(
     collect_rows(rows, path, operation)
 }
 
+/// Returns at most `limit` events of `kind` after `after_seq`, in `seq`
+/// order, whether or not they carry a device time.
+pub(crate) fn kind_events_after(
+    conn: &Connection,
+    path: &Path,
+    kind: EventKind,
+    after_seq: i64,
+    limit: usize,
+) -> Result<Vec<StoredEvent>, JournalError> {
+    let operation = "query events of one kind after a sequence number";
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM events WHERE kind = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+        ))
+        .during(path, operation)?;
+    let rows = stmt
+        .query(params![kind.as_str(), after_seq, limit])
+        .during(path, operation)?;
+    collect_rows(rows, path, operation)
+}
+
 /// Returns the event of `kind` from `device_id`, about `subject` when given,
 /// with the highest `seq`, or `None` when there is none.
 pub(crate) fn last_event(

@@ -1,12 +1,18 @@
 //! The monthly attendance report: rule results for a month with the site's
 //! names, as JSON for machines and CSV with Chinese headers for people.
+//!
+//! Besides each person's days and totals, the report lists the month's
+//! write-offs with their status and reasons, and each clock outage with its
+//! times and notes, which the attendance sheet must carry.
 
 use chrono::{DateTime, Datelike, NaiveDateTime, NaiveTime, Utc, Weekday};
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::journal::{JournalError, JournalReader};
+use crate::records::{Outage, Patrol, Records, RecordsError, WriteOffView};
 use crate::report::csv::write_table;
+use crate::report::records;
 use crate::rules::attendance::{
     evaluate_month, DayState, MonthAttendance, MonthInput, Outcome, Person, Punch, RulesError,
 };
@@ -20,14 +26,20 @@ pub enum ReportError {
     Rules(#[from] RulesError),
     #[error("failed to read punches from the journal")]
     Journal(#[from] JournalError),
+    #[error("failed to read write-offs, outages and patrol punches")]
+    Records(#[from] RecordsError),
 }
 
-/// The roster and the punches a month's report is computed from.
+/// The roster, the punches and the records a month's report is computed
+/// from.
 #[derive(Debug, Clone)]
 pub struct ReportData {
     pub people: Vec<Person>,
     /// Punches from January 1 of the month's year to the end of the month.
     pub punches: Vec<Punch>,
+    /// Every write-off, outage and patrol punch; the rules read the ones
+    /// in force as of the report's instant.
+    pub records: Records,
     /// Whether the report lists each person's raw punches of the month.
     pub punch_lists: bool,
 }
@@ -59,6 +71,43 @@ pub struct AttendanceReport<'a> {
     pub units: Vec<UnitInfo>,
     #[serde(flatten)]
     pub attendance: MonthAttendance<'a>,
+    /// Write-offs that cover a day of the month, in force or not, in the
+    /// order registered.
+    pub write_offs: Vec<WriteOffView>,
+    /// Clock outages that overlap the month, in the order opened.
+    pub outages: Vec<Outage>,
+    /// Patrol punches of the month, in the order recorded.
+    pub patrols: Vec<Patrol>,
+}
+
+impl AttendanceReport<'_> {
+    /// Keeps only the people of window unit `unit`, their write-offs and
+    /// patrol punches, for a chief representative's view. Unknown PINs
+    /// belong to no unit and are dropped; outages concern every unit and
+    /// stay.
+    pub fn restrict_to_unit(&mut self, unit: &str) {
+        let attendance = &mut self.attendance;
+        attendance.people.retain(|person| person.unit == Some(unit));
+        let ids: Vec<&str> = attendance.people.iter().map(|person| person.id).collect();
+        attendance.unknown_credentials.clear();
+        attendance
+            .outside_windows
+            .retain(|punch| ids.contains(&punch.person_id));
+        self.write_offs
+            .retain(|write_off| ids.contains(&write_off.person.as_str()));
+        self.patrols
+            .retain(|patrol| ids.contains(&patrol.record.person.as_str()));
+        self.units.retain(|info| info.id == unit);
+    }
+}
+
+/// Returns whether the device's lost and connected events open and close
+/// outages.
+///
+/// NOTE: the configuration does not yet list devices with their kind, so
+/// every device counts as a clock, keypads included.
+pub fn is_clock(_config: &Config, _device_id: &str) -> bool {
+    true
 }
 
 /// Removes leading zeros, so "0012" and "12" name the same enrolment, as
@@ -139,9 +188,11 @@ pub fn load(
             device_id: row.device_id,
         })
         .collect();
+    let records = Records::load(reader, zone, &|device| is_clock(config, device))?;
     Ok(ReportData {
         people,
         punches,
+        records,
         punch_lists,
     })
 }
@@ -154,6 +205,7 @@ pub fn evaluate<'a>(
     as_of: NaiveDateTime,
     generated_at: DateTime<Utc>,
 ) -> Result<AttendanceReport<'a>, ReportError> {
+    let covers = data.records.covers(&config.calendar, as_of);
     let mut attendance = evaluate_month(&MonthInput {
         settings: &config.attendance,
         calendar: &config.calendar,
@@ -163,7 +215,13 @@ pub fn evaluate<'a>(
         year: month.year,
         month: month.month,
         as_of,
+        covers: &covers,
     })?;
+    let last_day = month
+        .next_first_day()
+        .pred_opt()
+        .unwrap_or(month.first_day());
+    let records = data.records.between(month.first_day(), last_day);
     if !data.punch_lists {
         for person in &mut attendance.people {
             person.punches.clear();
@@ -188,6 +246,13 @@ pub fn evaluate<'a>(
             })
             .collect(),
         attendance,
+        write_offs: records
+            .write_offs
+            .iter()
+            .map(|write_off| write_off.view(&config.calendar, as_of))
+            .collect(),
+        outages: records.outages,
+        patrols: records.patrols,
     })
 }
 
@@ -206,7 +271,7 @@ fn hhmm(seconds: u32) -> String {
 }
 
 /// Column headers of the per-person month totals.
-pub const SUMMARY_HEADERS: [&str; 15] = [
+pub const SUMMARY_HEADERS: [&str; 18] = [
     "人员编号",
     "姓名",
     "窗口单位",
@@ -222,10 +287,13 @@ pub const SUMMARY_HEADERS: [&str; 15] = [
     "出勤得分",
     "本年累计旷工次数",
     "累计旷工3次以上",
+    "核销打卡点数",
+    "核销明细",
+    "停电故障打卡点数",
 ];
 
 /// Column headers of the per-person, per-working-day table.
-pub const DAY_HEADERS: [&str; 12] = [
+pub const DAY_HEADERS: [&str; 13] = [
     "人员编号",
     "姓名",
     "窗口单位",
@@ -238,6 +306,7 @@ pub const DAY_HEADERS: [&str; 12] = [
     "迟到",
     "早退",
     "旷工(半天)",
+    "说明",
 ];
 
 /// The month totals, one row per person.
@@ -260,6 +329,9 @@ pub fn summary_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
             number(t.attendance_score),
             t.absence_occurrences_year.to_string(),
             yes_no(t.return_to_department).to_string(),
+            t.written_off.total_checkpoints().to_string(),
+            records::written_off_text(&t.written_off),
+            t.outage_checkpoints.to_string(),
         ]
     });
     write_table(&SUMMARY_HEADERS, rows)
@@ -291,13 +363,14 @@ pub fn days_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
                 row.push(counted(|s| s.early).to_string());
                 row.push(counted(|s| s.absent).to_string());
             }
+            row.push(records::day_note(report, day));
             rows.push(row);
         }
     }
     write_table(&DAY_HEADERS, rows)
 }
 
-fn unit_name(report: &AttendanceReport<'_>, unit: Option<&str>) -> String {
+pub(crate) fn unit_name(report: &AttendanceReport<'_>, unit: Option<&str>) -> String {
     let Some(id) = unit else {
         return String::new();
     };
@@ -320,6 +393,20 @@ pub fn outcome_text(outcome: &Outcome) -> String {
         Outcome::Pending { at: Some(at) } => format!("{} 待定", time(at)),
         Outcome::Pending { at: None } => "待定".to_string(),
         Outcome::NotEmployed => "不在岗".to_string(),
+        Outcome::WrittenOff { reason, at, .. } => match at {
+            Some(at) => format!("核销({}) 打卡{}", reason.label_zh(), time(at)),
+            None => format!("核销({})", reason.label_zh()),
+        },
+        Outcome::Outage {
+            at, patrol: true, ..
+        } => match at {
+            Some(at) => format!("停电/故障 巡查{}", time(at)),
+            None => "停电/故障".to_string(),
+        },
+        Outcome::Outage { at, .. } => match at {
+            Some(at) => format!("停电/故障 打卡{}", time(at)),
+            None => "停电/故障".to_string(),
+        },
     }
 }
 
@@ -336,7 +423,7 @@ pub fn weekday_zh(day: Weekday) -> &'static str {
     }
 }
 
-fn yes_no(flag: bool) -> &'static str {
+pub(crate) fn yes_no(flag: bool) -> &'static str {
     if flag {
         "是"
     } else {

@@ -5,4 +5,5 @@ pub mod csv;
 pub mod outages;
 pub mod ratings;
 pub mod ratings_xlsx;
+pub mod records;
 pub mod xlsx;

@@ -274,7 +274,10 @@ fn days_sheet(
                     Outcome::Late { .. } | Outcome::Early { .. } => &formats.warn,
                     Outcome::Missing => &formats.bad,
                     Outcome::Pending { .. } => &formats.pending,
-                    Outcome::OnTime { .. } | Outcome::NotEmployed => &formats.plain,
+                    Outcome::OnTime { .. }
+                    | Outcome::NotEmployed
+                    | Outcome::WrittenOff { .. }
+                    | Outcome::Outage { .. } => &formats.plain,
                 };
                 let text = outcome_text(&checkpoint.outcome);
                 sheet.write_string_with_format(row, (5 + offset) as ColNum, text, format)?;

@@ -23,11 +23,16 @@
 //!    calendar year flag the person for return to their department once
 //!    they reach `cumulative_absence_threshold`.
 //!
+//! 5. A checkpoint covered by an approved write-off or a clock outage
+//!    ([`cover`]) is neither late, early nor missing, whatever its punches,
+//!    and the month totals count the written-off checkpoints by kind.
+//!
 //! The status key a person pressed on the clock is kept but never read, and
 //! only calendar working days are judged. Nothing here reads the clock: the
 //! as-of instant is an input, and checkpoints that can still change at that
 //! instant are pending.
 
+pub mod cover;
 mod day;
 mod grouping;
 mod month;
@@ -40,7 +45,10 @@ use serde::{Deserialize, Serialize};
 use super::settings::{AttendanceSettings, Checkpoint, Session};
 use crate::calendar::{Calendar, CalendarError};
 
-pub use day::{Cover, DayCovers};
+pub use cover::{
+    Cover, Covers, DayCovers, OutageSpan, PatrolPunch, PatrolStamp, Slot, WriteOffKind,
+    WriteOffSpan, WrittenOffTotals,
+};
 pub use month::evaluate_month;
 
 /// Errors that stop a month's evaluation.
@@ -99,9 +107,10 @@ pub struct Punch {
     pub device_id: String,
 }
 
-/// Everything [`evaluate_month`] reads.
+/// Everything [`evaluate_month`] reads. The results borrow from the roster
+/// and the punches (`'a`), not from the covers (`'c`).
 #[derive(Debug, Clone, Copy)]
-pub struct MonthInput<'a> {
+pub struct MonthInput<'a, 'c> {
     pub settings: &'a AttendanceSettings,
     pub calendar: &'a Calendar,
     /// The roster. A PIN may belong to one person only.
@@ -122,6 +131,8 @@ pub struct MonthInput<'a> {
     /// Local instant the report is made at. Later days are pending, and on
     /// its date the checkpoints whose windows are still open may be pending.
     pub as_of: NaiveDateTime,
+    /// Write-offs in force, clock outages and patrol punches.
+    pub covers: &'c Covers,
 }
 
 /// The month's attendance of every person.
@@ -242,9 +253,8 @@ impl CheckpointResult {
 
 /// How a checkpoint ended.
 ///
-/// Outcomes that excuse a checkpoint, such as a written-off punch or a clock
-/// outage, are to be added as variants. An excused checkpoint is neither
-/// late, early nor missing.
+/// A written-off checkpoint and one under a clock outage are neither late,
+/// early nor missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outcome {
@@ -262,6 +272,20 @@ pub enum Outcome {
     Pending { at: Option<NaiveTime> },
     /// The person is not employed on this day.
     NotEmployed,
+    /// Covered by the approved write-off `write_off` of kind `reason`; `at`
+    /// is the person's punch there, if any, shown but not judged.
+    WrittenOff {
+        write_off: i64,
+        reason: WriteOffKind,
+        at: Option<NaiveTime>,
+    },
+    /// Covered by the clock outage `outage`. `at` is the clock punch there,
+    /// or else the patrol punch that replaces it (`patrol` is true).
+    Outage {
+        outage: i64,
+        at: Option<NaiveTime>,
+        patrol: bool,
+    },
 }
 
 impl Outcome {
@@ -271,7 +295,9 @@ impl Outcome {
             Outcome::OnTime { at } | Outcome::Late { at, .. } | Outcome::Early { at, .. } => {
                 Some(at)
             }
-            Outcome::Pending { at } => at,
+            Outcome::Pending { at }
+            | Outcome::WrittenOff { at, .. }
+            | Outcome::Outage { at, .. } => at,
             Outcome::Missing | Outcome::NotEmployed => None,
         }
     }
@@ -337,4 +363,9 @@ pub struct MonthTotals {
     pub absence_occurrences_year: u32,
     /// Whether the year's occurrences reached `cumulative_absence_threshold`.
     pub return_to_department: bool,
+    /// Written-off checkpoints and whole half-days in counted sessions, by
+    /// the kind reported.
+    pub written_off: WrittenOffTotals,
+    /// Checkpoints in counted sessions covered by a clock outage.
+    pub outage_checkpoints: u32,
 }

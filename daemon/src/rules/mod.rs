@@ -8,8 +8,9 @@ pub mod ratings;
 pub mod settings;
 
 pub use attendance::{
-    evaluate_month, CheckpointResult, Cover, DayCovers, DayResult, DayState, MonthAttendance,
-    MonthInput, MonthTotals, Outcome, OutsidePunch, Person, PersonMonth, Punch, PunchEntry,
-    RulesError, SessionResult, UnknownCredential,
+    evaluate_month, CheckpointResult, Cover, Covers, DayCovers, DayResult, DayState,
+    MonthAttendance, MonthInput, MonthTotals, OutageSpan, Outcome, OutsidePunch, PatrolPunch,
+    Person, PersonMonth, Punch, PunchEntry, RulesError, SessionResult, Slot, UnknownCredential,
+    WriteOffKind, WriteOffSpan, WrittenOffTotals,
 };
 pub use settings::{AttendanceSettings, Checkpoint, CheckpointSpec, Points, Session};

@@ -3,10 +3,10 @@
 //! site's file; the defaults are the hall's punch rules.
 
 use chrono::NaiveTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One of the four daily checkpoints, in the order they fall in the day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Checkpoint {
     /// 上午签到, 08:30 by default: a later punch is late.
@@ -45,6 +45,16 @@ impl Checkpoint {
     /// Position in [`Checkpoint::ALL`].
     pub fn index(self) -> usize {
         self as usize
+    }
+
+    /// Returns the name used in JSON and in the settings file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Checkpoint::MorningIn => "morning_in",
+            Checkpoint::NoonOut => "noon_out",
+            Checkpoint::AfternoonIn => "afternoon_in",
+            Checkpoint::EveningOut => "evening_out",
+        }
     }
 
     /// The Chinese name used in reports.

@@ -312,6 +312,7 @@ fn person_days(body: &mut String, report: &AttendanceReport<'_>, person: &Person
                 Outcome::Early { .. } => "early",
                 Outcome::Missing => "missing",
                 Outcome::Pending { .. } => "pending",
+                Outcome::WrittenOff { .. } | Outcome::Outage { .. } => "covered",
                 Outcome::OnTime { .. } | Outcome::NotEmployed => "",
             };
             let text = escape(&outcome_text(&checkpoint.outcome));

@@ -1,27 +1,11 @@
 //! One person's working day: checkpoint outcomes and half-day sessions.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Serialize;
 
+use super::cover::{Cover, DayCovers};
 use super::grouping::{Group, Stamp};
 use super::{CheckpointResult, DayResult, DayState, Outcome, SessionResult};
 use crate::rules::settings::{seconds_of_day, AttendanceSettings, Checkpoint, Session};
-
-/// Something that excuses one checkpoint of one day, so it is neither late,
-/// early nor missing.
-///
-/// TODO: add written-off checkpoints and clock outages as variants. Until
-/// then the enum has no values and every checkpoint is judged by punches.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Cover {}
-
-/// The covers of one day's four checkpoints, in the order of
-/// [`Checkpoint::ALL`].
-pub type DayCovers = [Option<Cover>; 4];
-
-/// Covers of a day with nothing excused.
-pub(super) const NO_COVERS: DayCovers = [None; 4];
 
 /// Position of a day relative to the as-of instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,14 +74,22 @@ pub(super) fn evaluate_day(
     let checkpoints = Checkpoint::ALL.map(|checkpoint| {
         let index = checkpoint.index();
         let punch = counted[index].map(|i| stamps[i]);
-        let outcome = match &covers[index] {
-            Some(cover) => match *cover {},
-            None => judge_checkpoint(settings, checkpoint, punch.map(Stamp::time), clock),
+        let judged = judge_checkpoint(settings, checkpoint, punch.map(Stamp::time), clock);
+        let mut seq = punch.map(|p| p.seq);
+        // A checkpoint that may still change stays pending, covered or not:
+        // an open outage may yet end before the checkpoint's time.
+        let outcome = match (covers[index], judged) {
+            (_, Outcome::Pending { .. }) | (None, _) => judged,
+            (Some(cover), _) => {
+                let (outcome, stand_in) = covered(cover, punch.map(Stamp::time));
+                seq = seq.or(stand_in);
+                outcome
+            }
         };
         CheckpointResult {
             checkpoint,
             outcome,
-            seq: punch.map(|p| p.seq),
+            seq,
         }
     });
 
@@ -118,6 +110,48 @@ pub(super) fn evaluate_day(
         sessions,
     };
     (day, counted)
+}
+
+/// Returns the outcome of a covered checkpoint whose own punch, if any, is
+/// `punch`, and the journal sequence of a patrol punch standing in for a
+/// missing clock punch.
+fn covered(cover: Cover, punch: Option<NaiveTime>) -> (Outcome, Option<i64>) {
+    match cover {
+        Cover::WrittenOff { write_off, reason } => (
+            Outcome::WrittenOff {
+                write_off,
+                reason,
+                at: punch,
+            },
+            None,
+        ),
+        Cover::Outage { outage, patrol } => match (punch, patrol) {
+            (Some(at), _) => (
+                Outcome::Outage {
+                    outage,
+                    at: Some(at),
+                    patrol: false,
+                },
+                None,
+            ),
+            (None, Some(stamp)) => (
+                Outcome::Outage {
+                    outage,
+                    at: Some(stamp.at),
+                    patrol: true,
+                },
+                Some(stamp.seq),
+            ),
+            (None, None) => (
+                Outcome::Outage {
+                    outage,
+                    at: None,
+                    patrol: false,
+                },
+                None,
+            ),
+        },
+    }
 }
 
 /// Picks, per checkpoint, the punch whose time counts: the first punch of the
@@ -187,7 +221,7 @@ fn judge_checkpoint(
 /// Contribution of a checkpoint to its session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mark {
-    /// Nothing to count: on time. Excusing covers are to map here too.
+    /// Nothing to count: on time, written off or under an outage.
     Clear,
     Late,
     Early,
@@ -197,7 +231,10 @@ enum Mark {
 
 fn mark(outcome: &Outcome) -> Mark {
     match outcome {
-        Outcome::OnTime { .. } | Outcome::NotEmployed => Mark::Clear,
+        Outcome::OnTime { .. }
+        | Outcome::NotEmployed
+        | Outcome::WrittenOff { .. }
+        | Outcome::Outage { .. } => Mark::Clear,
         Outcome::Late { .. } => Mark::Late,
         Outcome::Early { .. } => Mark::Early,
         Outcome::Missing => Mark::Missing,

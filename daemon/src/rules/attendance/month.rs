@@ -10,11 +10,12 @@ use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::day::{evaluate_day, not_employed_day, Clock, NO_COVERS};
+use super::cover::{CoverIndex, PersonCovers, WrittenOffTotals};
+use super::day::{evaluate_day, not_employed_day, Clock};
 use super::grouping::{group_punches, Stamp, SECONDS_PER_DAY};
 use super::{
-    DayResult, DayState, MonthAttendance, MonthInput, MonthTotals, Outcome, OutsidePunch, Person,
-    PersonMonth, Punch, PunchEntry, RulesError, UnknownCredential,
+    CheckpointResult, DayResult, DayState, MonthAttendance, MonthInput, MonthTotals, Outcome,
+    OutsidePunch, Person, PersonMonth, Punch, PunchEntry, RulesError, UnknownCredential,
 };
 use crate::calendar::Calendar;
 use crate::rules::settings::{AttendanceSettings, Checkpoint};
@@ -24,7 +25,7 @@ use crate::rules::settings::{AttendanceSettings, Checkpoint};
 /// Fails on settings that leave a punch's checkpoint ambiguous, on a month
 /// outside 1 to 12 and on a PIN given to two people. It also fails when the
 /// calendar does not cover a day from January 1 to the end of the month.
-pub fn evaluate_month<'a>(input: &MonthInput<'a>) -> Result<MonthAttendance<'a>, RulesError> {
+pub fn evaluate_month<'a>(input: &MonthInput<'a, '_>) -> Result<MonthAttendance<'a>, RulesError> {
     check_settings(input.settings)?;
     let span = Span::new(input.year, input.month)?;
     let days = WorkingDays::new(input.calendar, &span)?;
@@ -70,11 +71,18 @@ pub fn evaluate_month<'a>(input: &MonthInput<'a>) -> Result<MonthAttendance<'a>,
         }
     }
 
+    let covers = CoverIndex::new(input.covers);
     let mut outside_windows = Vec::new();
     let people = subjects
         .into_iter()
         .map(|(subject, stamps)| {
-            evaluate_person(input, &span, &days, subject, stamps, &mut outside_windows)
+            let person_covers = covers.of_person(subject.id);
+            let judged = Judged {
+                subject,
+                stamps,
+                covers: &person_covers,
+            };
+            evaluate_person(input, &span, &days, judged, &mut outside_windows)
         })
         .collect();
 
@@ -369,17 +377,28 @@ impl<'a> Subject<'a> {
     }
 }
 
+/// One person to judge: who, their stamps sorted by time, and their covers.
+struct Judged<'a, 'p> {
+    subject: Subject<'a>,
+    stamps: &'p [Stamp],
+    covers: &'p PersonCovers<'p>,
+}
+
 /// Judges one person's working days from January 1, keeping the days and
 /// punches of the reported month and adding its outside-window punches to
-/// `outside`. `stamps` are the person's, sorted by time.
+/// `outside`.
 fn evaluate_person<'a>(
-    input: &MonthInput<'a>,
+    input: &MonthInput<'a, '_>,
     span: &Span,
     days: &WorkingDays,
-    subject: Subject<'a>,
-    stamps: &[Stamp],
+    judged: Judged<'a, '_>,
     outside: &mut Vec<OutsidePunch<'a>>,
 ) -> PersonMonth<'a> {
+    let Judged {
+        subject,
+        stamps,
+        covers,
+    } = judged;
     let settings = input.settings;
     let punches = input.punches;
     let groups = group_punches(stamps, settings);
@@ -413,8 +432,9 @@ fn evaluate_person<'a>(
 
         let result = if subject.is_employed_on(date) {
             let clock = Clock::of(date, input.as_of);
+            let day_covers = covers.day(settings, date);
             let (result, counted) =
-                evaluate_day(settings, date, stamps, day_groups, &NO_COVERS, clock);
+                evaluate_day(settings, date, stamps, day_groups, &day_covers, clock);
             for (checkpoint, stamp) in Checkpoint::ALL.into_iter().zip(counted) {
                 if let Some(stamp) = stamp {
                     counts_for[stamp] = Some(checkpoint);
@@ -481,6 +501,8 @@ struct Tally {
     absent_half_days: u32,
     /// Working days with at least one absent session.
     days_with_absence: u32,
+    written_off: WrittenOffTotals,
+    outage_checkpoints: u32,
 }
 
 impl Tally {
@@ -507,8 +529,29 @@ impl Tally {
                 .count();
             // At most two checkpoints per session.
             self.missing_punches += missing as u32;
+            self.add_covered(checkpoints);
         }
         self.days_with_absence += u32::from(absent);
+    }
+
+    /// Counts the written-off and outage checkpoints of a counted session.
+    fn add_covered(&mut self, checkpoints: &[CheckpointResult]) {
+        let mut kinds = Vec::with_capacity(2);
+        for checkpoint in checkpoints {
+            match checkpoint.outcome {
+                Outcome::WrittenOff { reason, .. } => {
+                    self.written_off.add_checkpoint(reason);
+                    kinds.push(reason);
+                }
+                Outcome::Outage { .. } => self.outage_checkpoints += 1,
+                _ => {}
+            }
+        }
+        if let [first, second] = kinds[..] {
+            if first == second {
+                self.written_off.add_half_day(first);
+            }
+        }
     }
 
     /// Computes the month's totals, given the absence occurrences of the
@@ -538,6 +581,8 @@ impl Tally {
             absence_occurrences_month,
             absence_occurrences_year,
             return_to_department: absence_occurrences_year >= settings.cumulative_absence_threshold,
+            written_off: self.written_off,
+            outage_checkpoints: self.outage_checkpoints,
         }
     }
 }

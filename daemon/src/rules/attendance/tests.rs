@@ -5,6 +5,7 @@
 //! The reference month is November 2026: no holiday, 21 working days from
 //! Monday 2026-11-02 to Monday 2026-11-30.
 
+mod covers;
 mod day;
 mod month;
 mod props;
@@ -122,6 +123,7 @@ struct Fixture {
     calendar: Calendar,
     as_of: NaiveDateTime,
     unknown_pins_as_people: bool,
+    covers: Covers,
 }
 
 impl Fixture {
@@ -133,6 +135,7 @@ impl Fixture {
             calendar: shipped_calendar(),
             as_of: datetime("2027-01-01 00:00:00"),
             unknown_pins_as_people: false,
+            covers: Covers::default(),
         }
     }
 
@@ -157,6 +160,7 @@ impl Fixture {
             year,
             month,
             as_of: self.as_of,
+            covers: &self.covers,
         })
     }
 
