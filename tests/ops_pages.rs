@@ -207,6 +207,59 @@ impl Browser {
         self.wait_loaded();
     }
 
+    /// Signs in on the login page the browser shows: types `token` and
+    /// submits, then waits for the page the login form returns to.
+    fn login(&mut self, token: &str) {
+        assert_eq!(self.eval("location.pathname"), "/ui/login");
+        assert_eq!(self.eval("document.title"), "登录");
+        let submit = format!(
+            "document.querySelector('#token').value = '{token}'; \
+             document.querySelector('form').submit(); true"
+        );
+        self.eval(&submit);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "no page after the login within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+            // While the next document loads, evaluation may fail: try again.
+            let reply = self.try_eval(
+                "location.pathname !== '/ui/login' && document.readyState === 'complete'",
+            );
+            if reply == Some(Value::Bool(true)) {
+                break;
+            }
+        }
+    }
+
+    /// Evaluates `expression`, or returns `None` when the page is between
+    /// two documents and cannot evaluate it.
+    fn try_eval(&mut self, expression: &str) -> Option<Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let params = json!({ "expression": expression, "returnByValue": true });
+        let request = json!({ "id": id, "method": "Runtime.evaluate", "params": params });
+        self.socket
+            .send(Message::text(request.to_string()))
+            .unwrap();
+        loop {
+            let message = self.socket.read().expect("DevTools message");
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let reply: Value = serde_json::from_str(text.as_str()).unwrap();
+            if reply["id"] == id {
+                let result = reply.get("result")?;
+                if result.get("exceptionDetails").is_some() {
+                    return None;
+                }
+                return Some(result["result"]["value"].clone());
+            }
+        }
+    }
+
     /// Emulates a phone of 390 × 844 CSS pixels and reloads.
     fn phone(&mut self) {
         self.call(
@@ -275,6 +328,10 @@ async fn attendance_page_in_chromium() {
         let Some(mut browser) = Browser::open(&url) else {
             return;
         };
+        // Without a sign-in the page sends the browser to the login form,
+        // which returns to it.
+        browser.login(support::token("hr-1"));
+        assert_eq!(browser.eval("location.href"), url);
 
         // The heading and the tab title a person sees.
         assert_eq!(
@@ -375,13 +432,28 @@ async fn device_and_error_pages_in_chromium() {
     let root = server.url("/");
     let devices_url = server.url("/ui/devices");
     let bad_month = server.url("/ui/attendance?month=2026-13");
-    let status = reqwest::get(&bad_month).await.unwrap().status();
+    let status = support::get_as("hr-1", &bad_month).await.status();
     assert_eq!(status, 400);
 
     let checks = tokio::task::spawn_blocking(move || {
         let Some(mut browser) = Browser::open(&root) else {
             return;
         };
+        // A wrong token stays on the form with a message.
+        browser.eval(
+            "document.querySelector('#token').value = 'hbx_wrong'; \
+             document.querySelector('form').submit(); true",
+        );
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while browser.try_eval("document.querySelector('#message') !== null") != Some(json!(true)) {
+            assert!(Instant::now() < deadline, "no message for a wrong token");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(
+            browser.eval("document.querySelector('#message').innerText"),
+            "令牌无效：请检查是否完整粘贴，或请安装人员重新发放。"
+        );
+        browser.login(support::token("central-1"));
         assert_eq!(browser.eval("location.href"), devices_url);
         assert_eq!(browser.eval("document.title"), "设备状态");
         assert_eq!(
@@ -427,6 +499,7 @@ async fn ratings_page_in_chromium() {
         let Some(mut browser) = Browser::open(&url) else {
             return;
         };
+        browser.login(ratings_common::BUREAU_TOKEN);
         assert_eq!(
             browser.eval("document.title"),
             "2026年11月 评价月报 - 测试县政务服务中心"

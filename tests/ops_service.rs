@@ -481,9 +481,8 @@ fn clock_status_reaches_systemd_readyz_and_page() {
             "{problem}"
         );
         assert!(problem.ends_with(" s, longer than 1 s"), "{problem}");
-        let page = reqwest::get(format!("{api}/ui/devices"))
+        let page = support::get_as("hr-1", &format!("{api}/ui/devices"))
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();
@@ -525,9 +524,8 @@ fn clock_status_reaches_systemd_readyz_and_page() {
             metrics.contains("hallbox_device_connected{device=\"face-east-1\"} 1"),
             "{metrics}"
         );
-        let page = reqwest::get(format!("{api}/ui/devices"))
+        let page = support::get_as("hr-1", &format!("{api}/ui/devices"))
             .await
-            .unwrap()
             .text()
             .await
             .unwrap();

@@ -72,6 +72,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ui/attendance", get(web::attendance::page_handler))
         .route("/ui/ratings", get(web::ratings::page_handler))
         .route("/ui/devices", get(web::devices::page_handler))
+        .route("/ui/login", get(web::login::form).post(web::login::submit))
+        .route("/ui/logout", get(web::login::logout))
         .route("/api/v1/ratings/monthly", get(ratings::monthly))
         .route(
             "/api/v1/ratings/:id/corrections",

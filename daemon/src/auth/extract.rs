@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use axum::async_trait;
 use axum::extract::FromRequestParts;
-use axum::http::header::AUTHORIZATION;
+use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
+use axum::http::Method;
 
 use super::token::find_token;
 use super::Actor;
@@ -50,11 +51,25 @@ impl FromRequestParts<Arc<AppState>> for Actor {
     }
 }
 
+/// Name of the cookie that carries the token of a person signed in to the
+/// pages at `/ui/login`.
+pub const TOKEN_COOKIE: &str = "hallbox_token";
+
 /// Returns the token of an `Authorization: Bearer TOKEN` header. The scheme
 /// is matched without regard to case, as HTTP authentication schemes are.
+///
+/// Without the header, a GET or HEAD request may carry the token in the
+/// [`TOKEN_COOKIE`] cookie, so that a browser signed in to the pages can
+/// open them and download reports. A request that changes something always
+/// needs the header, so a page of another site cannot make a signed-in
+/// browser change records.
 fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let mut values = parts.headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
+        let reads = parts.method == Method::GET || parts.method == Method::HEAD;
+        if let Some(token) = reads.then(|| cookie_token(parts)).flatten() {
+            return Ok(token);
+        }
         return Err(ApiError::unauthorized(
             "missing_token",
             "missing Authorization header: send 'Authorization: Bearer TOKEN'",
@@ -81,6 +96,20 @@ fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
         ));
     }
     Ok(token)
+}
+
+/// Returns the value of the [`TOKEN_COOKIE`] cookie, if a `Cookie` header
+/// has one that is not empty.
+fn cookie_token(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|header| header.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == TOKEN_COOKIE && !value.is_empty())
+        .map(|(_, value)| value)
 }
 
 /// Rejections since the last warning, and when that warning was logged.
@@ -145,5 +174,43 @@ mod tests {
             let result = bearer_token(&parts).map_err(|error| error.code);
             assert_eq!(result, expected, "{headers:?}");
         }
+    }
+
+    fn cookie_parts(method: Method, cookie: &str, authorization: Option<&str>) -> Parts {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri("/ui/attendance")
+            .header(COOKIE, cookie);
+        if let Some(value) = authorization {
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn cookie_token_for_reads_only() {
+        let cookie = "theme=dark; hallbox_token=hbx_7; other=1";
+        let get = cookie_parts(Method::GET, cookie, None);
+        assert_eq!(bearer_token(&get).map_err(|e| e.code), Ok("hbx_7"));
+        let head = cookie_parts(Method::HEAD, cookie, None);
+        assert_eq!(bearer_token(&head).map_err(|e| e.code), Ok("hbx_7"));
+
+        // A change needs the header, whatever cookie the browser sends.
+        let post = cookie_parts(Method::POST, cookie, None);
+        assert_eq!(
+            bearer_token(&post).map_err(|e| e.code),
+            Err("missing_token")
+        );
+
+        // The header wins over the cookie.
+        let both = cookie_parts(Method::GET, cookie, Some("Bearer hbx_9"));
+        assert_eq!(bearer_token(&both).map_err(|e| e.code), Ok("hbx_9"));
+
+        // An empty cookie or one of another name is no token.
+        let empty = cookie_parts(Method::GET, "hallbox_token=; x_hallbox_token=hbx_1", None);
+        assert_eq!(
+            bearer_token(&empty).map_err(|e| e.code),
+            Err("missing_token")
+        );
     }
 }

@@ -35,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::ApiError;
 
+pub use extract::TOKEN_COOKIE;
 pub use token::{find_token, hash_token, random_hex, NewToken, TokenError, TOKEN_PREFIX};
 
 /// Role of a token, which sets the routes it may use; `docs/api.md` has

@@ -9,13 +9,15 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, Utc};
 
+use super::login::page_actor;
 use super::{error_page, escape, number, page};
 use crate::api::{blocking, ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::report::attendance::{self as report, outcome_text, weekday_zh, AttendanceReport};
 use crate::report::outages::{self, Outage};
 use crate::report::xlsx::month_zh;
@@ -27,8 +29,17 @@ const PATH: &str = "/ui/attendance";
 /// Serves the attendance sheet of `month`, or of the current month.
 pub async fn page_handler(
     State(state): State<Arc<AppState>>,
+    actor: Result<Actor, ApiError>,
+    OriginalUri(uri): OriginalUri,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    // The roles of GET /api/v1/attendance/monthly; a chief sees their unit.
+    let roles = [Role::Hr, Role::Bureau, Role::Central, Role::Chief];
+    let actor = match page_actor(actor, &roles, &uri.to_string()) {
+        Ok(actor) => actor,
+        Err(response) => return *response,
+    };
+    let unit = actor.unit_scope().map(str::to_string);
     let zone = state.config.site.time_zone;
     let now = Utc::now();
     let month = match query.get("month").filter(|m| !m.is_empty()) {
@@ -64,8 +75,11 @@ pub async fn page_handler(
         let reader = state.reader()?;
         let data = report::load(config, &reader, month, false)
             .map_err(|error| ApiError::internal("failed to make the attendance report", &error))?;
-        let result = report::evaluate(config, &data, month, as_of, now)
+        let mut result = report::evaluate(config, &data, month, as_of, now)
             .map_err(|error| ApiError::internal("failed to make the attendance report", &error))?;
+        if let Some(unit) = &unit {
+            result.restrict_to_unit(unit);
+        }
         let outages = outages::month_outages(&reader, zone, month).map_err(|error| {
             ApiError::internal("failed to read device outages from the journal", &error)
         })?;

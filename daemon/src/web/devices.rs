@@ -10,12 +10,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use axum::response::Html;
+use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use super::login::page_actor;
 use super::{escape, page};
-use crate::api::AppState;
+use crate::api::{ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::metrics::{self, DeviceState};
 
 const PATH: &str = "/ui/devices";
@@ -24,7 +26,14 @@ const PATH: &str = "/ui/devices";
 const REFRESH_SECONDS: u32 = 30;
 
 /// Serves the device status page.
-pub async fn page_handler(State(state): State<Arc<AppState>>) -> Html<String> {
+pub async fn page_handler(
+    State(state): State<Arc<AppState>>,
+    actor: Result<Actor, ApiError>,
+) -> Response {
+    // Any signed-in role may see whether the devices are alive.
+    if let Err(response) = page_actor(actor, &Role::ALL, PATH) {
+        return *response;
+    }
     let threshold = state.config.health.lost_device_after;
     let writer_ok = state.ingest.is_healthy(threshold);
     let html = render(
@@ -36,7 +45,7 @@ pub async fn page_handler(State(state): State<Arc<AppState>>) -> Html<String> {
         Utc::now(),
         Instant::now(),
     );
-    Html(html)
+    Html(html).into_response()
 }
 
 /// "3 分钟", "2 小时 5 分钟", "1 天 4 小时": a duration as people say it.

@@ -10,6 +10,7 @@
 
 pub mod attendance;
 pub mod devices;
+pub mod login;
 pub mod ratings;
 
 use std::fmt::Write as _;
@@ -25,6 +26,7 @@ body{margin:0;font-family:"PingFang SC","Hiragino Sans GB","Microsoft YaHei","No
 nav{background:#0b4f8a;padding:.5rem 1rem;display:flex;flex-wrap:wrap;gap:.25rem 1rem}
 nav a{color:#fff;text-decoration:none;padding:.25rem 0}
 nav a[aria-current=page]{font-weight:bold;border-bottom:2px solid #fff}
+nav a.logout{margin-left:auto;opacity:.85}
 main{max-width:1200px;margin:0 auto;padding:1rem}
 h1{font-size:1.35rem;margin:.25rem 0}
 h2{font-size:1.15rem;margin:1.25rem 0 .5rem}
@@ -111,6 +113,7 @@ pub fn page(title: &str, current: &str, body: &str, refresh_seconds: Option<u32>
         };
         let _ = write!(html, "<a href=\"{path}\"{marker}>{label}</a>");
     }
+    html.push_str("<a href=\"/ui/logout\" class=\"logout\">退出登录</a>");
     html.push_str("</nav>\n<main>\n");
     html.push_str(body);
     html.push_str("\n</main>\n</body>\n</html>\n");

@@ -9,13 +9,15 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use axum::extract::{Query, State};
+use axum::extract::{OriginalUri, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, Utc};
 
+use super::login::page_actor;
 use super::{error_page, escape, page};
 use crate::api::{blocking, ApiError, AppState};
+use crate::auth::{Actor, Role};
 use crate::report::outages::{self, Outage};
 use crate::report::ratings::{
     self as report, pattern_rows, people_rows, window_rows, RatingsReport, PATTERN_HEADERS,
@@ -28,8 +30,15 @@ const PATH: &str = "/ui/ratings";
 /// Serves the ratings report of `month`, or of the current month.
 pub async fn page_handler(
     State(state): State<Arc<AppState>>,
+    actor: Result<Actor, ApiError>,
+    OriginalUri(uri): OriginalUri,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    // The roles of GET /api/v1/ratings/monthly.
+    let roles = [Role::Hr, Role::Bureau, Role::Central];
+    if let Err(response) = page_actor(actor, &roles, &uri.to_string()) {
+        return *response;
+    }
     let zone = state.config.site.time_zone;
     let now = Utc::now();
     let month = match query.get("month").filter(|m| !m.is_empty()) {
