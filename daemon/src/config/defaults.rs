@@ -72,6 +72,9 @@ pub(super) struct Input {
     pub unknown_pins_as_people: bool,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    /// GPIO devices: their defaults are filled in by their validation.
+    pub wiegand: Vec<super::gpio::RawWiegand>,
+    pub button_keypads: Vec<super::gpio::RawButtonKeypad>,
 }
 
 #[derive(Debug)]
@@ -196,6 +199,8 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .unwrap_or(UNKNOWN_PINS_AS_PEOPLE),
         units: raw.unit,
         staff: raw.staff,
+        wiegand: raw.wiegand,
+        button_keypads: raw.button_keypad,
     }
 }
 

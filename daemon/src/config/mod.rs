@@ -22,6 +22,7 @@
 mod attendance;
 mod defaults;
 mod error;
+mod gpio;
 mod raw;
 mod roster;
 mod validate;
@@ -39,6 +40,7 @@ use crate::calendar::Calendar;
 use crate::rules::AttendanceSettings;
 
 pub use error::{ConfigError, ConfigErrors, KeyError};
+pub use gpio::{ButtonKeypad, ConfirmOutput, Credentials, GpioDevices, WiegandReader};
 
 /// The validated configuration of one site.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +60,8 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// The `[[wiegand]]` readers and `[[button_keypad]]` keypads.
+    pub gpio: GpioDevices,
 }
 
 /// `[site]`: the hall this box serves.

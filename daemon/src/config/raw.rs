@@ -29,6 +29,8 @@ pub(super) struct RawConfig {
     pub roster: RawRoster,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub wiegand: Vec<super::gpio::RawWiegand>,
+    pub button_keypad: Vec<super::gpio::RawButtonKeypad>,
 }
 
 /// `[site]`

@@ -15,6 +15,7 @@ use chrono_tz::Tz;
 use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::error::{ConfigErrors, Problems};
+use super::gpio::validate_gpio;
 use super::raw::one_line;
 use super::roster::validate_roster;
 use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
@@ -43,6 +44,13 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
+    let roster_ref = people.as_ref().map(|(u, s)| (u.as_slice(), s.as_slice()));
+    let gpio = validate_gpio(
+        &input.wiegand,
+        &input.button_keypads,
+        roster_ref,
+        &mut problems,
+    );
 
     match (site, http, journal, calendar, attendance, import, people) {
         (
@@ -64,6 +72,7 @@ pub(super) fn validate(
             roster,
             units,
             staff,
+            gpio,
         }),
         _ => {
             debug_assert!(!problems.is_empty(), "a section failed without a problem");

@@ -1,5 +1,7 @@
-//! Device drivers of the daemon: serial links and the protocols on them.
+//! Device drivers of the daemon: serial links and the protocols on them,
+//! and the GPIO devices of a Raspberry Pi.
 
+pub mod gpio;
 pub mod link;
 
 use tokio::task::JoinSet;
@@ -10,8 +12,12 @@ use crate::ingest::IngestHandle;
 /// Starts one task per configured device; each hands its events to
 /// `ingest`. Aborting the set stops them.
 pub fn spawn_all(config: &Config, ingest: &IngestHandle) -> JoinSet<()> {
-    // NOTE: no device kinds are configurable yet; every event enters
-    // through imports.
-    let _ = (config, ingest);
-    JoinSet::new()
+    let mut tasks = JoinSet::new();
+    gpio::spawn_all(
+        config,
+        ingest,
+        std::sync::Arc::new(gpio::RppalBackend),
+        &mut tasks,
+    );
+    tasks
 }
