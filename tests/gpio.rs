@@ -32,9 +32,10 @@ const D0: u8 = 17;
 const D1: u8 = 27;
 const LINES: Lines = Lines { d0: D0, d1: D1 };
 
-/// A reader `door` on BCM 17 and 27 with an active-low LED line on BCM 22
-/// pulsed for 50 ms, card 123/45678 mapped to S001, and a five-button
-/// keypad `kp-w01` on BCM 5, 6, 13, 19 and 26 for window W01.
+/// Writes a config with a reader and a keypad. The reader `door` is on BCM
+/// 17 and 27, with an active-low LED line on BCM 22 pulsed for 50 ms, and
+/// maps card 123/45678 to S001. The five-button keypad `kp-w01` is on BCM
+/// 5, 6, 13, 19 and 26 for window W01.
 fn write_config(dir: &Path) -> PathBuf {
     let text = r#"
 [http]
@@ -214,9 +215,10 @@ fn frame_edges(bits: &Bits, start: Duration) -> Vec<Edge> {
     edges_for(bits, LINES, &EncodeTiming::default(), start)
 }
 
-/// The recorded card 123/45678 (from 1 234 567 µs to about 1.29 s), then
-/// card 7/1 that no one has at 1.4 s, the card 123/45678 with its last bit
-/// flipped (odd parity broken) at 1.6 s, and key 5 at 1.8 s.
+/// Returns the door's edges. The recorded card 123/45678 runs from
+/// 1 234 567 µs to about 1.29 s. Card 7/1, which no one has, follows at
+/// 1.4 s, then card 123/45678 with its last bit flipped (odd parity broken)
+/// at 1.6 s, and key 5 at 1.8 s.
 fn door_edges() -> Vec<Edge> {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../drivers/tests/fixtures/wiegand/card26.edges");
@@ -264,7 +266,7 @@ impl Daemon {
     }
 }
 
-/// Waits until `records` holds `count` active levels, at most 5 s, and
+/// Waits until `records` contains `count` active levels, at most 5 s, and
 /// then for one more pulse's time so that an extra pulse would show.
 async fn wait_for_pulses(records: &Mutex<Vec<OutputRecord>>, count: usize, pulse: Duration) {
     let active = || {
@@ -572,7 +574,7 @@ fn not_a_pi_keeps_serving() {
             "{reasons:#?}"
         );
 
-        // The API still answers after the failures.
+        // The API still responds after the failures.
         let response = reqwest::get(server.url("/healthz"))
             .await
             .expect("GET /healthz");

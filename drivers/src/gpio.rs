@@ -14,7 +14,7 @@
 //! runs the callback on one thread per pin with the kernel's event: the
 //! edge, the `CLOCK_MONOTONIC` timestamp and the line's event sequence
 //! number. The callback turns it into an [`Edge`] and hands it to an
-//! [`EdgeSender`], which never waits. A gap in the sequence numbers means
+//! [`EdgeSender`], which does not wait for the consumer. A gap in the sequence numbers means
 //! the kernel's event buffer overflowed. It is reported as
 //! [`EdgeError::EdgesLost`], in order with the edges.
 //!
@@ -76,7 +76,7 @@ pub enum GpioError {
         pin: u8,
     },
 
-    /// This program already holds the pin.
+    /// Another device of this program already uses the pin.
     #[error("failed to open GPIO pin {pin}: the pin is already in use by another device of this box (give each device its own pins)")]
     PinInUse {
         /// BCM number of the pin.

@@ -48,12 +48,13 @@ pub const MAX_PIN: i64 = 27;
 /// Default length of the confirmation pulse, 200 ms: a short beep or flash
 /// that a person at the reader notices.
 pub const DEFAULT_CONFIRM_PULSE: Duration = Duration::from_millis(200);
-/// Longest confirmation pulse, 5 s: anything longer would still be on when
-/// the next person swipes.
+/// Maximum confirmation pulse, 5 s: a longer one would still be on when the
+/// next person swipes.
 pub const MAX_CONFIRM_PULSE: Duration = Duration::from_secs(5);
-/// Longest button debounce time, 1 s: longer would swallow real presses.
+/// Maximum button debounce time, 1 s: a longer one would swallow real
+/// presses.
 pub const MAX_DEBOUNCE: Duration = Duration::from_secs(1);
-/// Longest Wiegand timing limit, 1 s: far above any reader's frame.
+/// Maximum Wiegand timing limit, 1 s: far above any reader's frame.
 const MAX_TIMING: Duration = Duration::from_secs(1);
 /// Maximum length of a GPIO device id, in ASCII characters.
 const MAX_ID_LEN: usize = 32;
@@ -121,13 +122,13 @@ pub struct WiegandReader {
     pub id: String,
     /// D0 and D1 pins, timing limits, formats and 8-bit key order.
     pub decoder: DecoderConfig,
-    /// How a card becomes a staff member.
+    /// Rule that maps a card to a staff member.
     pub credentials: Credentials,
     /// The LED or beeper line pulsed after each stored punch.
     pub confirm: Option<ConfirmOutput>,
 }
 
-/// How a reader's card becomes a staff member.
+/// Rule that maps a reader's card to a staff member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// `(facility, card)` → staff id.

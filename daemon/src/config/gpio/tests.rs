@@ -501,3 +501,63 @@ fn unknown_key_rejected() {
         other => panic!("expected a parse error, got {other:?}"),
     }
 }
+
+#[test]
+fn shipped_examples_valid() {
+    // The shipped file carries the GPIO sections commented out. Taking
+    // every commented line that is a table header or a key, uncommented,
+    // and appending them gives the file a reader and a keypad.
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let shipped =
+        std::fs::read_to_string(folder.join("hallbox.toml")).expect("read the shipped file");
+    let is_setting = |line: &str| {
+        let Some(rest) = line.strip_prefix("# ") else {
+            return false;
+        };
+        let key_end = rest.find(" = ").unwrap_or(0);
+        rest.starts_with("[[")
+            || (key_end > 0
+                && rest[..key_end]
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'))
+    };
+    let examples: Vec<&str> = shipped
+        .lines()
+        .filter(|line| is_setting(line))
+        .map(|line| &line[2..])
+        .collect();
+    let text = format!("{shipped}\n{}\n", examples.join("\n"));
+
+    let config = match parse(Path::new("hallbox.toml"), &text, &folder) {
+        Ok(config) => config,
+        Err(error) => panic!("the shipped GPIO examples are invalid:\n{error}\n{text}"),
+    };
+    let reader = &config.gpio.wiegand[0];
+    assert_eq!(reader.id, "door-reader");
+    assert_eq!(reader.decoder.lines, Lines { d0: 17, d1: 27 });
+    assert_eq!(reader.decoder.timing, Timing::default());
+    assert_eq!(
+        reader.credentials,
+        Credentials::Map(BTreeMap::from([
+            ((123, 45678), "S001".to_string()),
+            ((123, 45679), "S002".to_string()),
+        ]))
+    );
+    assert_eq!(
+        reader.confirm,
+        Some(ConfirmOutput {
+            pin: 22,
+            active: Level::Low,
+            pulse: Duration::from_millis(200),
+        })
+    );
+    let keypad = &config.gpio.button_keypads[0];
+    assert_eq!(
+        keypad.buttons,
+        vec![(1, 5), (2, 6), (3, 13), (4, 19), (5, 26)]
+    );
+    assert_eq!(
+        keypad.levels,
+        ButtonMap::default_for(5).expect("5-button default")
+    );
+}

@@ -2,10 +2,10 @@
 //!
 //! Each button's line is debounced by the kernel where the GPIO driver
 //! supports it, and by [`Debouncer`] otherwise. A debounced press becomes a
-//! rating event exactly like a serial keypad's: `EventKind::Rating`, the
-//! keypad's id as device, the window id as subject, the box's time as
-//! device time, and a payload with the button, its level and whether it
-//! repeats the previous press on this keypad.
+//! rating event exactly like a serial keypad's. It is an
+//! `EventKind::Rating` with the keypad's id as device, the window id as
+//! subject and the box's time as device time. Its payload has the button,
+//! its level and whether it repeats the previous press on this keypad.
 //!
 //! The idempotency key is `press:<keypad>:<local time>:<kernel ns>`, with
 //! the kernel timestamp of the press. The kernel clock restarts at boot, and

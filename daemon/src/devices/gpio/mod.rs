@@ -134,7 +134,7 @@ pub fn spawn_all<B: GpioBackend>(
     }
 }
 
-/// What every GPIO device task reads from the configuration of the site.
+/// Site settings that every GPIO device task reads.
 #[derive(Debug)]
 struct Site {
     zone: chrono_tz::Tz,
@@ -194,10 +194,9 @@ async fn journal_status(
 
 /// Estimates the kernel clock of the edge timestamps on the tokio clock.
 ///
-/// The daemon cannot read the clock the edges were stamped with when they
-/// are replayed, so it keeps the latest edge as an anchor: the edge clock
-/// reads the anchor's timestamp when the edge arrived, and runs with the
-/// tokio clock from there. An edge arrives after it happened, so the
+/// The daemon cannot read the clock of replayed edges, so it keeps the
+/// latest edge as an anchor. The edge clock reads the anchor's timestamp
+/// when that edge arrived, and runs with the tokio clock from there. An edge arrives after it happened, so the
 /// estimate lags the true time by the delivery delay. Deadlines therefore
 /// fire late, never early, and a frame is never closed while its edges are
 /// still on the way.

@@ -14,7 +14,7 @@ use tracing::debug;
 use crate::config::ConfirmOutput;
 
 /// Idle time after each pulse before the next, 100 ms: long enough that two
-/// beeps or flashes are told apart.
+/// beeps or flashes are heard or seen as two.
 pub const PULSE_SPACING: Duration = Duration::from_millis(100);
 
 /// Pulses that may wait behind the one being played. More are dropped: the

@@ -5,12 +5,12 @@
 //! frame is counted per reason and logged, never stored. Key frames (4 or 8
 //! bits) are logged and dropped, because a typed key is not a credential.
 //!
-//! A punch is stored as `EventKind::Punch` with the reader's id as device,
-//! the box's time as device time (readers have no clock), and as subject the
-//! PIN the attendance report groups by: the staff member's first configured
-//! PIN, or for a card that matches no one the card itself (`"123/45678"`,
-//! or the number read as a PIN), which the report lists under unknown
-//! credentials.
+//! A punch is stored as `EventKind::Punch` with the reader's id as device
+//! and the box's time as device time, because readers have no clock. Its
+//! subject is the PIN the attendance report groups by: the staff member's
+//! first configured PIN. For a card that matches no one it is the card
+//! itself (`"123/45678"`, or the number read as a PIN), which the report
+//! lists under unknown credentials.
 //!
 //! The idempotency key is the one the clock imports use,
 //! `punch:<reader>:<pin>:<local time to the second>`. A reader sends each
@@ -162,6 +162,17 @@ pub(super) async fn run<B: GpioBackend>(
             pins["confirm"] = confirm.pin.into();
         }
 
+        let decoder = match Decoder::new(reader.decoder) {
+            Ok(decoder) => decoder,
+            Err(invalid) => {
+                // Validation of the configuration rules this out.
+                let reason = format!("invalid Wiegand decoder settings: {invalid}");
+                error!(error = %reason, "Wiegand reader not started");
+                journal_status(&ingest, &reader.id, pins, "lost", Some(reason)).await;
+                return;
+            }
+        };
+
         let opened = open(&reader, backend.as_ref());
         let (source, confirmation) = match opened {
             Ok(opened) => opened,
@@ -180,8 +191,7 @@ pub(super) async fn run<B: GpioBackend>(
         info!("Wiegand reader started");
         journal_status(&ingest, &reader.id, pins.clone(), "connected", None).await;
         let mut task = ReaderTask {
-            decoder: Decoder::new(reader.decoder)
-                .expect("the configuration validated the decoder settings"),
+            decoder,
             reader: &reader,
             site: &site,
             ingest: &ingest,
