@@ -339,7 +339,8 @@ async fn wiegand_frame_punches_and_reports() {
         .as_str()
         .expect("local_time is text")[..7]
         .to_string();
-    let report = monthly_report(&config, &journal_path, &daemon.ingest, &month).await;
+    let path = format!("/api/v1/attendance/monthly?month={month}&punches=true");
+    let report = get_json(&config, &journal_path, &daemon.ingest, &path).await;
     let person = &report["people"][0];
     assert_eq!(person["id"], "S001");
     let person_punches = person["punches"].as_array().expect("punch list");
@@ -359,13 +360,13 @@ async fn wiegand_frame_punches_and_reports() {
         .expect("the writer stops");
 }
 
-/// Serves the API on an ephemeral loopback port in this process and
-/// returns the month's report with punch lists.
-async fn monthly_report(
+/// Serves the API on an ephemeral loopback port in this process, requests
+/// `path` and returns the JSON body of the 200 response.
+async fn get_json(
     config: &Config,
     journal_path: &Path,
     ingest: &IngestHandle,
-    month: &str,
+    path: &str,
 ) -> Value {
     let state = Arc::new(AppState {
         config: config.clone(),
@@ -383,12 +384,13 @@ async fn monthly_report(
             .expect("serve the API");
     });
 
-    let url = format!("http://{address}/api/v1/attendance/monthly?month={month}&punches=true");
-    let response = reqwest::get(&url).await.expect("GET the monthly report");
-    assert_eq!(response.status(), 200);
-    let report: Value = response.json().await.expect("a JSON report");
+    let response = reqwest::get(format!("http://{address}{path}"))
+        .await
+        .expect("GET the report");
+    assert_eq!(response.status(), 200, "GET {path}");
+    let body: Value = response.json().await.expect("a JSON body");
     server.abort();
-    report
+    body
 }
 
 #[tokio::test]
@@ -518,6 +520,25 @@ async fn reader_fails_keypad_still_rates() {
         "{}",
         ratings[0].idempotency_key
     );
+
+    // The ratings report reads both presses; the second is a repeat.
+    let month = ratings[0].payload["local_time"]
+        .as_str()
+        .expect("local_time is text")[..7]
+        .to_string();
+    let path = format!("/api/v1/ratings/monthly?month={month}");
+    let report = get_json(&config, &journal_path, &daemon.ingest, &path).await;
+    assert_eq!(
+        report["unreadable_events"],
+        serde_json::json!([]),
+        "{report}"
+    );
+    let window = &report["windows"][0];
+    assert_eq!(window["window_id"], "W01");
+    assert_eq!(window["presses"], 2, "{window}");
+    assert_eq!(window["repeats"], 1, "{window}");
+    assert_eq!(window["valid"], 1, "{window}");
+    assert_eq!(window["counts"]["very_satisfied"], 1, "{window}");
 
     drop(daemon.ingest);
     tokio::task::spawn_blocking(move || daemon.writer.join())

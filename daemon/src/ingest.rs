@@ -34,10 +34,11 @@ pub enum IngestError {
     Stopped,
 }
 
-type Reply = oneshot::Sender<Result<Appended, IngestError>>;
+type Reply = oneshot::Sender<Result<Vec<Appended>, IngestError>>;
 
+/// Events that commit together, in one transaction, with one reply.
 struct Submission {
-    event: NewEvent,
+    events: Vec<NewEvent>,
     reply: Reply,
 }
 
@@ -62,9 +63,23 @@ impl IngestHandle {
     /// Stores one event and returns once it is committed, or with the error
     /// that kept it from being stored.
     pub async fn submit(&self, event: NewEvent) -> Result<Appended, IngestError> {
+        let outcomes = self.submit_batch(vec![event]).await?;
+        outcomes.into_iter().next().ok_or(IngestError::Stopped)
+    }
+
+    /// Stores `events` in one transaction and returns one outcome per event,
+    /// in order, once all of them are committed. Either every event of the
+    /// batch is stored (or found to be a duplicate) or none is, so a device
+    /// may acknowledge the whole batch on `Ok`. A batch longer than
+    /// [`MAX_BATCH`] is still committed whole. An empty batch returns at
+    /// once.
+    pub async fn submit_batch(&self, events: Vec<NewEvent>) -> Result<Vec<Appended>, IngestError> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let (reply, answer) = oneshot::channel();
         self.queue
-            .send(Submission { event, reply })
+            .send(Submission { events, reply })
             .await
             .map_err(|_| IngestError::Stopped)?;
         answer.await.map_err(|_| IngestError::Stopped)?
@@ -108,16 +123,18 @@ fn run_writer(
     mut receiver: mpsc::Receiver<Submission>,
     stats: &IngestStats,
 ) -> Journal {
-    let mut replies: Vec<Reply> = Vec::with_capacity(MAX_BATCH);
+    // Each reply with the number of events its submission added.
+    let mut replies: Vec<(Reply, usize)> = Vec::with_capacity(MAX_BATCH);
     let mut events: Vec<NewEvent> = Vec::with_capacity(MAX_BATCH);
 
-    // Block for the first event, then take everything that queued up behind
-    // it while the previous commit ran.
+    // Block for the first submission, then take everything that queued up
+    // behind it while the previous commit ran. A submission is never split,
+    // so one longer than MAX_BATCH commits alone.
     while let Some(first) = receiver.blocking_recv() {
         let mut next = Some(first);
         while let Some(submission) = next.take() {
-            events.push(submission.event);
-            replies.push(submission.reply);
+            replies.push((submission.reply, submission.events.len()));
+            events.extend(submission.events);
             if events.len() < MAX_BATCH {
                 next = receiver.try_recv().ok();
             }
@@ -129,16 +146,18 @@ fn run_writer(
 
         match result {
             Ok(outcomes) => {
-                for (reply, outcome) in replies.drain(..).zip(outcomes) {
+                let mut outcomes = outcomes.into_iter();
+                for (reply, count) in replies.drain(..) {
+                    let own: Vec<Appended> = outcomes.by_ref().take(count).collect();
                     // A driver that gave up waiting has dropped its receiver;
-                    // the event is stored all the same.
-                    let _ = reply.send(Ok(outcome));
+                    // the events are stored all the same.
+                    let _ = reply.send(Ok(own));
                 }
             }
             Err(error) => {
                 log_commit_failure(&error, &events);
                 let message = error.to_string();
-                for reply in replies.drain(..) {
+                for (reply, _) in replies.drain(..) {
                     let _ = reply.send(Err(IngestError::Commit(message.clone())));
                 }
             }
@@ -170,4 +189,95 @@ fn log_commit_failure(error: &JournalError, events: &[NewEvent]) {
         devices = ?devices,
         "failed to commit device events; the devices get no acknowledgement"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::journal::EventKind;
+
+    fn event(key: &str) -> NewEvent {
+        NewEvent {
+            kind: EventKind::Punch,
+            device_id: "clock-1".to_string(),
+            idempotency_key: key.to_string(),
+            device_time: Some(Utc.with_ymd_and_hms(2026, 11, 2, 0, 30, 0).unwrap()),
+            received_at: Utc.with_ymd_and_hms(2026, 11, 2, 0, 30, 1).unwrap(),
+            subject: Some("1001".to_string()),
+            raw: Vec::new(),
+            payload: serde_json::json!({}),
+        }
+    }
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+    }
+
+    #[test]
+    fn batch_outcomes_in_order() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let journal = Journal::open(dir.path().join("journal.sqlite")).expect("open journal");
+        let (handle, writer) = start(journal).expect("start writer");
+
+        let outcomes = runtime().block_on(async {
+            handle.submit(event("a")).await.expect("submit a");
+            let batch = handle
+                .submit_batch(vec![event("b"), event("a"), event("c"), event("b")])
+                .await
+                .expect("submit batch");
+            let empty = handle.submit_batch(Vec::new()).await.expect("empty batch");
+            assert!(empty.is_empty());
+            batch
+        });
+        assert_eq!(
+            outcomes,
+            vec![
+                Appended::Stored { seq: 2 },
+                Appended::Duplicate { seq: 1 },
+                Appended::Stored { seq: 3 },
+                Appended::Duplicate { seq: 2 },
+            ]
+        );
+
+        drop(handle);
+        let journal = writer.join();
+        assert_eq!(journal.last_seq(), 3);
+    }
+
+    #[test]
+    fn batches_larger_than_max_commit_whole() {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let journal = Journal::open(dir.path().join("journal.sqlite")).expect("open journal");
+        let (handle, writer) = start(journal).expect("start writer");
+
+        let count = MAX_BATCH + 10;
+        let (single, batch) = runtime().block_on(async {
+            // Both go into the queue before the writer takes either.
+            let batch: Vec<NewEvent> = (0..count).map(|n| event(&format!("k{n}"))).collect();
+            tokio::join!(handle.submit(event("single")), handle.submit_batch(batch))
+        });
+        assert!(single.is_ok());
+        let batch = batch.expect("batch commits");
+        assert_eq!(batch.len(), count);
+        assert!(batch.iter().all(|outcome| !outcome.is_duplicate()));
+        let seqs: Vec<i64> = batch.iter().map(|outcome| outcome.seq()).collect();
+        assert!(
+            seqs.windows(2).all(|pair| pair[1] == pair[0] + 1),
+            "batch interleaved"
+        );
+
+        // Two submissions took at most two commits, so the long batch was
+        // not split over several.
+        assert!(handle.stats().commits.load(Ordering::Relaxed) <= 2);
+        assert_eq!(handle.stats().failed_commits.load(Ordering::Relaxed), 0);
+
+        drop(handle);
+        let journal = writer.join();
+        assert_eq!(journal.last_seq(), count as i64 + 1);
+    }
 }

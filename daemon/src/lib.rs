@@ -4,6 +4,8 @@
 //! append-only [`journal`], and are judged by the pure [`rules`] on the
 //! working-day [`calendar`]. The [`api`] serves the [`report`]s over HTTP.
 
+/// Network clocks that push punches over HTTP (ZKTeco ADMS).
+pub mod adms;
 /// HTTP API: routes, handlers and error bodies.
 pub mod api;
 /// Working-day calendar: official holiday files or plain Monday to Friday.
@@ -26,6 +28,8 @@ pub mod ingest;
 pub mod journal;
 /// Log output through tracing.
 pub mod logging;
+/// Ratings records in the journal: presses, corrections, duty roster.
+pub mod ratings;
 /// Monthly reports built from rule results: JSON and CSV.
 pub mod report;
 /// Pure attendance rules: checkpoints, sessions, month totals.

@@ -24,6 +24,16 @@ pub async fn run(
     let api_journal = open_journal(&config)?;
     let journal_path = config.journal.path.clone();
 
+    // Network clocks get a listener of their own once the journal writer
+    // runs, so their first upload has somewhere to go.
+    let adms = crate::adms::start(&config, ingest.clone())
+        .await
+        .context("failed to start the ADMS listener for network clocks")?;
+    if let Some(adms) = &adms {
+        // A plain line on stdout, as for the API below.
+        println!("hallbox: adms listening on http://{}", adms.address());
+    }
+
     let address = listen.unwrap_or(config.http.listen);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -54,6 +64,9 @@ pub async fn run(
         .context("the HTTP server failed")?;
 
     // Stop the devices, then let the writer commit what they handed over.
+    if let Some(adms) = adms {
+        adms.stop().await;
+    }
     devices.abort_all();
     drop(state);
     drop(ingest);

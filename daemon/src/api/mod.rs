@@ -5,8 +5,11 @@
 //! never stalls the device tasks.
 
 pub mod attendance;
+pub mod corrections;
 pub mod error;
 pub mod imports;
+pub mod ratings;
+pub mod roster;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -49,6 +52,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/v1/attendance/monthly", get(attendance::monthly))
         .route("/api/v1/imports/attlog", post(imports::attlog))
+        .route("/api/v1/ratings/monthly", get(ratings::monthly))
+        .route(
+            "/api/v1/ratings/:id/corrections",
+            post(corrections::request),
+        )
+        .route("/api/v1/corrections", get(corrections::list))
+        .route(
+            "/api/v1/corrections/:id/approve",
+            post(corrections::approve),
+        )
+        .route("/api/v1/corrections/:id/reject", post(corrections::reject))
+        .route(
+            "/api/v1/roster/duty",
+            get(roster::list).post(roster::assign),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)
 }

@@ -70,8 +70,11 @@ pub(super) struct Input {
     pub attendance: AttendanceInput,
     pub import: ImportInput,
     pub unknown_pins_as_people: bool,
+    pub adms: super::adms::AdmsInput,
     pub units: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub ratings: super::ratings::RatingsInput,
+    pub duty: Vec<super::ratings::RawDuty>,
     /// GPIO devices: their defaults are filled in by their validation.
     pub wiegand: Vec<super::gpio::RawWiegand>,
     pub button_keypads: Vec<super::gpio::RawButtonKeypad>,
@@ -197,8 +200,11 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .roster
             .unknown_pins_as_people
             .unwrap_or(UNKNOWN_PINS_AS_PEOPLE),
+        adms: super::adms::merge(raw.adms),
         units: raw.unit,
         staff: raw.staff,
+        ratings: super::ratings::merge_ratings(raw.ratings),
+        duty: raw.duty,
         wiegand: raw.wiegand,
         button_keypads: raw.button_keypad,
     }

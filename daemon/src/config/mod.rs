@@ -19,10 +19,12 @@
 //! defaults and a field in `defaults::Input`, a validation function called
 //! from `validate::validate`, and a field in [`Config`].
 
+mod adms;
 mod attendance;
 mod defaults;
 mod error;
 mod gpio;
+mod ratings;
 mod raw;
 mod roster;
 mod validate;
@@ -37,8 +39,10 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
+use crate::rules::ratings::{DutyAssignment, RatingSettings};
 use crate::rules::AttendanceSettings;
 
+pub use adms::{AdmsClock, AdmsSettings};
 pub use error::{ConfigError, ConfigErrors, KeyError};
 pub use gpio::{ButtonKeypad, ConfirmOutput, Credentials, GpioDevices, WiegandReader};
 
@@ -62,6 +66,13 @@ pub struct Config {
     pub staff: Vec<Staff>,
     /// The `[[wiegand]]` readers and `[[button_keypad]]` keypads.
     pub gpio: GpioDevices,
+    /// `[ratings]`: settings of the satisfaction keypad rules.
+    pub ratings: RatingSettings,
+    /// The `[[duty]]` entries in file order: who serves which window from
+    /// which day. The API adds assignments on top of these.
+    pub duty: Vec<DutyAssignment>,
+    /// `[adms]`: network clocks that push punches over HTTP.
+    pub adms: AdmsSettings,
 }
 
 /// `[site]`: the hall this box serves.

@@ -27,8 +27,11 @@ pub(super) struct RawConfig {
     pub attendance: RawAttendance,
     pub import: RawImport,
     pub roster: RawRoster,
+    pub adms: super::adms::RawAdms,
     pub unit: Vec<RawUnit>,
     pub staff: Vec<RawStaff>,
+    pub ratings: super::ratings::RawRatings,
+    pub duty: Vec<super::ratings::RawDuty>,
     pub wiegand: Vec<super::gpio::RawWiegand>,
     pub button_keypad: Vec<super::gpio::RawButtonKeypad>,
 }

@@ -16,6 +16,7 @@ use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::error::{ConfigErrors, Problems};
 use super::gpio::validate_gpio;
+use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
 use super::roster::validate_roster;
 use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
@@ -44,41 +45,41 @@ pub(super) fn validate(
         unknown_pins_as_people: input.unknown_pins_as_people,
     };
     let people = validate_roster(&input.units, &input.staff, &mut problems);
-    let roster_ref = people.as_ref().map(|(u, s)| (u.as_slice(), s.as_slice()));
+    let ratings = validate_ratings(&input.ratings, &mut problems);
+    let duty = validate_duty(&input.duty, &input.units, &input.staff, &mut problems);
+
+    let adms = super::adms::validate_adms(&input.adms, &mut problems);
+    let validated_roster = people.as_ref().map(|(u, s)| (u.as_slice(), s.as_slice()));
     let gpio = validate_gpio(
         &input.wiegand,
         &input.button_keypads,
-        roster_ref,
+        validated_roster,
         &mut problems,
     );
 
-    match (site, http, journal, calendar, attendance, import, people) {
-        (
-            Some(site),
-            Some(http),
-            Some(journal),
-            Some(calendar),
-            Some(attendance),
-            Some(import),
-            Some((units, staff)),
-        ) if problems.is_empty() => Ok(Config {
-            source: source.to_path_buf(),
-            site,
-            http,
-            journal,
-            calendar,
-            attendance,
-            import,
-            roster,
-            units,
-            staff,
-            gpio,
-        }),
-        _ => {
-            debug_assert!(!problems.is_empty(), "a section failed without a problem");
-            Err(problems.into_errors(source))
-        }
+    if !problems.is_empty() {
+        return Err(problems.into_errors(source));
     }
+    // A section validator returns None only after recording a problem, so
+    // with no problems every section is Some.
+    const VALID: &str = "a section without problems is valid";
+    let (units, staff) = people.expect(VALID);
+    Ok(Config {
+        source: source.to_path_buf(),
+        site: site.expect(VALID),
+        http: http.expect(VALID),
+        journal: journal.expect(VALID),
+        calendar: calendar.expect(VALID),
+        attendance: attendance.expect(VALID),
+        import: import.expect(VALID),
+        roster,
+        units,
+        staff,
+        ratings: ratings.expect(VALID),
+        duty: duty.expect(VALID),
+        adms: adms.expect(VALID),
+        gpio,
+    })
 }
 
 fn validate_site(input: &SiteInput, problems: &mut Problems) -> Option<Site> {

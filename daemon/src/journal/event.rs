@@ -23,17 +23,22 @@ pub enum EventKind {
     Correction,
     /// Any other change made through the API, with who made it (`audit`).
     Audit,
+    /// A record a device sent that is neither a punch nor a press, such as a
+    /// clock's upload stamp, a user record or a command result
+    /// (`device_record`). The payload's `record` field names which.
+    DeviceRecord,
 }
 
 impl EventKind {
     /// Every kind, in the order of the enum.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::Punch,
         EventKind::DeviceStatus,
         EventKind::Rating,
         EventKind::WriteOff,
         EventKind::Correction,
         EventKind::Audit,
+        EventKind::DeviceRecord,
     ];
 
     /// Returns the name stored in the `kind` column.
@@ -45,6 +50,7 @@ impl EventKind {
             EventKind::WriteOff => "write_off",
             EventKind::Correction => "correction",
             EventKind::Audit => "audit",
+            EventKind::DeviceRecord => "device_record",
         }
     }
 }
@@ -57,7 +63,7 @@ impl fmt::Display for EventKind {
 
 /// Error of [`EventKind::from_str`]: the text names no known kind.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit")]
+#[error("unknown event kind '{0}': expected one of punch, device_status, rating, write_off, correction, audit, device_record")]
 pub struct UnknownEventKind(pub String);
 
 impl FromStr for EventKind {

@@ -321,6 +321,18 @@ impl JournalReader {
         query::events_after(&self.conn, &self.path, after_seq, limit)
     }
 
+    /// Returns the latest event of `kind` from `device_id`, about `subject`
+    /// when given, or `None` when there is none. "Latest" is the highest
+    /// sequence number, the order of commits.
+    pub fn last_event(
+        &self,
+        kind: EventKind,
+        device_id: &str,
+        subject: Option<&str>,
+    ) -> Result<Option<StoredEvent>, JournalError> {
+        query::last_event(&self.conn, &self.path, kind, device_id, subject)
+    }
+
     /// Returns the number of stored events of each kind; kinds without
     /// events are absent.
     pub fn count_by_kind(&self) -> Result<BTreeMap<EventKind, u64>, JournalError> {

@@ -99,6 +99,35 @@ pub(crate) fn events_after(
     collect_rows(rows, path, operation)
 }
 
+/// Returns the event of `kind` from `device_id`, about `subject` when given,
+/// with the highest `seq`, or `None` when there is none.
+pub(crate) fn last_event(
+    conn: &Connection,
+    path: &Path,
+    kind: EventKind,
+    device_id: &str,
+    subject: Option<&str>,
+) -> Result<Option<StoredEvent>, JournalError> {
+    let operation = "query the last event of a device";
+    let sql = match subject {
+        None => format!(
+            "SELECT {COLUMNS} FROM events WHERE kind = ?1 AND device_id = ?2 \
+             ORDER BY seq DESC LIMIT 1"
+        ),
+        Some(_) => format!(
+            "SELECT {COLUMNS} FROM events WHERE kind = ?1 AND device_id = ?2 AND subject = ?3 \
+             ORDER BY seq DESC LIMIT 1"
+        ),
+    };
+    let mut stmt = conn.prepare_cached(&sql).during(path, operation)?;
+    let rows = match subject {
+        None => stmt.query(params![kind.as_str(), device_id]),
+        Some(subject) => stmt.query(params![kind.as_str(), device_id, subject]),
+    };
+    let events = collect_rows(rows.during(path, operation)?, path, operation)?;
+    Ok(events.into_iter().next())
+}
+
 /// Counts the events of each kind.
 pub(crate) fn count_by_kind(
     conn: &Connection,

@@ -2,3 +2,4 @@
 
 pub mod attendance;
 pub mod csv;
+pub mod ratings;

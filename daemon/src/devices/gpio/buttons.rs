@@ -28,7 +28,7 @@ use super::{
 use crate::config::ButtonKeypad;
 use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
-use crate::rules::ratings::{is_repeat, RatingSettings};
+use crate::rules::ratings::is_repeat;
 use crate::time::utc_to_local;
 
 /// One debounced press.
@@ -130,6 +130,7 @@ pub(super) async fn run<B: GpioBackend>(
         let mut task = KeypadTask {
             keypad: &keypad,
             zone: site.zone,
+            repeat_window_secs: site.repeat_window_secs,
             ingest: &ingest,
             buttons,
             previous_press: None,
@@ -203,6 +204,7 @@ fn open<B: GpioBackend>(
 struct KeypadTask<'a> {
     keypad: &'a ButtonKeypad,
     zone: Tz,
+    repeat_window_secs: u32,
     ingest: &'a IngestHandle,
     buttons: Vec<Button>,
     /// Local time of the previous press on this keypad since the daemon
@@ -294,13 +296,11 @@ impl KeypadTask<'_> {
     async fn store(&mut self, button: u8, at: Duration) {
         let now = Utc::now();
         let local = utc_to_local(self.zone, now);
-        // NOTE: the repeat window is the rating rules' default (3 s); the
-        // configuration has no setting for it yet. After a restart the
-        // first press is compared with no earlier one.
-        let window = RatingSettings::default().repeat_window_secs;
+        // NOTE: after a restart the first press is compared with no earlier
+        // one. The ratings report recomputes repeats from the journal.
         let repeat = self
             .previous_press
-            .is_some_and(|previous| is_repeat(previous, local, window));
+            .is_some_and(|previous| is_repeat(previous, local, self.repeat_window_secs));
         self.previous_press = Some(local);
 
         let press = ButtonPress { button, at, repeat };

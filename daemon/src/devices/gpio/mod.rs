@@ -115,6 +115,7 @@ pub fn spawn_all<B: GpioBackend>(
     let site = Arc::new(Site {
         zone: config.site.time_zone,
         staff: StaffIndex::new(&config.staff),
+        repeat_window_secs: config.ratings.repeat_window_secs,
     });
     for reader in &config.gpio.wiegand {
         tasks.spawn(wiegand::run(
@@ -139,6 +140,9 @@ pub fn spawn_all<B: GpioBackend>(
 struct Site {
     zone: chrono_tz::Tz,
     staff: StaffIndex,
+    /// `[ratings] repeat_window_seconds`: a press less than this after the
+    /// previous one on the same keypad is a repeat.
+    repeat_window_secs: u32,
 }
 
 /// Finds the role of `pin` among `(pin, role)` pairs, for error messages.

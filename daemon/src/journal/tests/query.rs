@@ -223,3 +223,45 @@ fn query_reports_edited_payload() {
         other => panic!("expected InvalidRow, got {other:?}"),
     }
 }
+
+#[test]
+fn last_event_by_device_and_subject() {
+    let temp = TempJournal::new();
+    let mut journal = temp.open();
+    let mut other_device = at(EventKind::DeviceRecord, "r-other", 8, 0, "stamp:ATTLOG");
+    other_device.device_id = "clock-2".to_string();
+    journal
+        .append_batch(&[
+            at(EventKind::DeviceRecord, "r-1", 8, 0, "stamp:ATTLOG"), // seq 1
+            at(EventKind::DeviceRecord, "r-2", 7, 0, "stamp:ATTLOG"), // seq 2
+            at(EventKind::DeviceRecord, "r-3", 9, 0, "stamp:OPERLOG"), // seq 3
+            other_device,                                             // seq 4
+            at(EventKind::Punch, "p-1", 9, 30, "stamp:ATTLOG"),       // seq 5
+        ])
+        .expect("append");
+    let reader = journal.reader().expect("reader");
+
+    // The highest seq wins, not the latest device time.
+    let last = reader
+        .last_event(EventKind::DeviceRecord, "clock-1", Some("stamp:ATTLOG"))
+        .expect("query");
+    assert_eq!(last.map(|event| event.seq), Some(2));
+
+    let any_subject = reader
+        .last_event(EventKind::DeviceRecord, "clock-1", None)
+        .expect("query");
+    assert_eq!(any_subject.map(|event| event.seq), Some(3));
+
+    let other = reader
+        .last_event(EventKind::DeviceRecord, "clock-2", None)
+        .expect("query");
+    assert_eq!(
+        other.map(|event| event.idempotency_key),
+        Some("r-other".to_string())
+    );
+
+    let none = reader
+        .last_event(EventKind::DeviceStatus, "clock-1", None)
+        .expect("query");
+    assert_eq!(none, None);
+}

@@ -1,0 +1,215 @@
+//! Misclick corrections over HTTP: the chief representative's request, the
+//! bureau's approval or rejection, and the list of requests.
+//!
+//! - `POST /api/v1/ratings/{id}/corrections` with
+//!   `{"level", "reason", "requested_by"}` files a request (201).
+//! - `POST /api/v1/corrections/{id}/approve` and `.../reject` with
+//!   `{"reason", "decided_by"}` decide on it (200).
+//! - `GET /api/v1/corrections?status=pending&unit=tax` lists requests.
+//!
+//! Errors are 400 for a malformed body or field and 403 when the caller may
+//! not act. An unknown rating or request is a 404. A rating that already has
+//! an approved or pending correction, or a request already decided, is a
+//! 409. A late request, or one that changes nothing, is a 422, and a
+//! deadline in a year without a calendar file is a 503.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use serde::Serialize;
+
+use super::ratings::{error, json_body, path_id};
+use super::{blocking, ApiError, AppState};
+use crate::ratings::corrections::{
+    self, read_ledger, CorrectionCheckError, CorrectionStatus, CorrectionView, DecisionInput,
+    RequestInput,
+};
+use crate::ratings::records::{Decision, Unreadable};
+use crate::rules::ratings::DeadlineError;
+
+/// Files a correction request for rating `id`.
+pub async fn request(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<CorrectionView>), ApiError> {
+    let rating_id = path_id(&id, "rating")?;
+    let input: RequestInput = json_body(&body)?;
+    blocking(move || {
+        let mut journal = state
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let view = corrections::file_request(
+            &mut journal,
+            &state.config,
+            rating_id,
+            &input,
+            &body,
+            Utc::now(),
+        )
+        .map_err(check_error)?;
+        Ok((StatusCode::CREATED, Json(view)))
+    })
+    .await
+}
+
+/// Approves correction request `id`.
+pub async fn approve(
+    state: State<Arc<AppState>>,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Json<CorrectionView>, ApiError> {
+    decide(state, id, body, Decision::Approved).await
+}
+
+/// Rejects correction request `id`.
+pub async fn reject(
+    state: State<Arc<AppState>>,
+    id: Path<String>,
+    body: Bytes,
+) -> Result<Json<CorrectionView>, ApiError> {
+    decide(state, id, body, Decision::Rejected).await
+}
+
+async fn decide(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    body: Bytes,
+    decision: Decision,
+) -> Result<Json<CorrectionView>, ApiError> {
+    let request_id = path_id(&id, "correction")?;
+    let input: DecisionInput = json_body(&body)?;
+    blocking(move || {
+        let mut journal = state
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let view = corrections::decide(
+            &mut journal,
+            &state.config,
+            request_id,
+            decision,
+            &input,
+            &body,
+            Utc::now(),
+        )
+        .map_err(check_error)?;
+        Ok(Json(view))
+    })
+    .await
+}
+
+/// The response of the list.
+#[derive(Debug, Serialize)]
+pub struct CorrectionList {
+    pub corrections: Vec<CorrectionView>,
+    /// Correction records that could not be read.
+    pub unreadable_events: Vec<Unreadable>,
+}
+
+const LIST_PARAMETERS: &str = "status, unit";
+
+/// Lists correction requests in journal order, optionally only those with
+/// `status` (pending, approved or rejected) or of `unit`.
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<CorrectionList>, ApiError> {
+    if let Some(unknown) = query
+        .keys()
+        .find(|k| !LIST_PARAMETERS.split(", ").any(|p| p == *k))
+    {
+        return Err(ApiError::bad_request(
+            "unknown_parameter",
+            format!("unknown query parameter '{unknown}': expected {LIST_PARAMETERS}"),
+        ));
+    }
+    let status = match query.get("status") {
+        None => None,
+        Some(text) => Some(CorrectionStatus::parse(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_status",
+                format!("invalid status '{text}': expected pending, approved or rejected"),
+            )
+        })?),
+    };
+    let unit = query.get("unit").cloned();
+    if let Some(unit) = &unit {
+        if !state.config.units.iter().any(|u| u.id == *unit) {
+            return Err(ApiError::bad_request(
+                "invalid_unit",
+                format!("unknown unit '{unit}': expected the id of a configured [[unit]]"),
+            ));
+        }
+    }
+
+    blocking(move || {
+        let reader = state.reader()?;
+        let ledger = read_ledger(&reader)
+            .map_err(|error| ApiError::internal("failed to read corrections", &error))?;
+        let corrections = ledger
+            .corrections
+            .into_iter()
+            .filter(|view| status.map_or(true, |status| view.status == status))
+            .filter(|view| {
+                unit.as_ref()
+                    .map_or(true, |unit| view.request.unit_id == *unit)
+            })
+            .collect();
+        Ok(Json(CorrectionList {
+            corrections,
+            unreadable_events: ledger.unreadable,
+        }))
+    })
+    .await
+}
+
+/// Maps a rejected request to its HTTP status and error code.
+fn check_error(failure: CorrectionCheckError) -> ApiError {
+    use CorrectionCheckError as E;
+    let message = failure.to_string();
+    let (status, code) = match &failure {
+        E::InvalidField { field, .. } => (StatusCode::BAD_REQUEST, invalid_field_code(field)),
+        E::RatingNotFound { .. } => (StatusCode::NOT_FOUND, "rating_not_found"),
+        E::RequestNotFound { .. } => (StatusCode::NOT_FOUND, "correction_not_found"),
+        E::WindowWithoutUnit { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "window_without_unit"),
+        E::NoChief { .. } => (StatusCode::FORBIDDEN, "no_chief"),
+        E::NotChief { .. } => (StatusCode::FORBIDDEN, "not_chief"),
+        E::OwnRequest { .. } => (StatusCode::FORBIDDEN, "own_request"),
+        E::SameUnit { .. } => (StatusCode::FORBIDDEN, "same_unit"),
+        E::AlreadyApproved { .. } => (StatusCode::CONFLICT, "already_corrected"),
+        E::AlreadyPending { .. } => (StatusCode::CONFLICT, "correction_pending"),
+        E::AlreadyDecided { .. } => (StatusCode::CONFLICT, "already_decided"),
+        E::SameLevel { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "same_level"),
+        E::Deadline(DeadlineError::Late { .. }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "deadline_passed")
+        }
+        E::Deadline(DeadlineError::BeforePress { .. }) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "filed_before_press")
+        }
+        E::Deadline(DeadlineError::Calendar(_)) => {
+            tracing::warn!(error = %message, "correction deadline needs a missing calendar year");
+            (StatusCode::SERVICE_UNAVAILABLE, "calendar_not_covered")
+        }
+        E::Record(_) | E::Journal(_) => {
+            return ApiError::internal("failed to store the correction", &failure)
+        }
+    };
+    error(status, code, message)
+}
+
+fn invalid_field_code(field: &str) -> &'static str {
+    match field {
+        "level" => "invalid_level",
+        "reason" => "invalid_reason",
+        "requested_by" => "invalid_requested_by",
+        "decided_by" => "invalid_decided_by",
+        _ => "invalid_field",
+    }
+}
