@@ -15,9 +15,9 @@
 //! The idempotency key is the one the clock imports use,
 //! `punch:<reader>:<pin>:<local time to the second>`. A reader sends each
 //! frame once and never resends, so the key only matters when one card is
-//! read twice within one second: the second frame is stored once with the
-//! first, as one press of one punch group, and still confirmed, since the
-//! punch is in the journal.
+//! read twice within one second. The second frame is then stored once with
+//! the first, as one press of one punch group. It is still confirmed,
+//! because the punch is in the journal.
 
 use std::collections::HashMap;
 use std::sync::Arc;
