@@ -221,7 +221,11 @@ async fn report_errors_say_what_to_send() {
         ("?month=2026-13", "invalid_month", "expected YYYY-MM"),
         ("?month=2026/11", "invalid_month", "expected YYYY-MM"),
         ("?month=2027-01", "month_not_in_calendar", "2025, 2026"),
-        ("?month=2026-11&format=pdf", "invalid_format", "json or csv"),
+        (
+            "?month=2026-11&format=pdf",
+            "invalid_format",
+            "json, csv or xlsx",
+        ),
         ("?month=2026-11&mnth=1", "unknown_parameter", "mnth"),
     ];
     for (query, code, hint) in cases {

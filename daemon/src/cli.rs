@@ -95,6 +95,8 @@ pub enum ImportCommand {
 pub enum ReportFormat {
     Json,
     Csv,
+    /// Excel workbook with every table and the notes; write it to a file.
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -101,6 +101,10 @@ pub fn report(
     table: CsvTable,
     as_of: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+    if format == ReportFormat::Xlsx && std::io::stdout().is_terminal() {
+        bail!("an Excel workbook is binary: redirect standard output to a file, such as > {month}.xlsx");
+    }
     let config = load_config(config_file)?;
     let month = Month::parse(month)?;
     config
@@ -131,6 +135,12 @@ pub fn report(
         }
         (ReportFormat::Csv, CsvTable::Summary) => report::summary_csv(&result),
         (ReportFormat::Csv, CsvTable::Days) => report::days_csv(&result),
+        (ReportFormat::Xlsx, _) => {
+            let outages =
+                crate::report::outages::month_outages(&reader, config.site.time_zone, month)?;
+            crate::report::xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
+                .context("failed to write the Excel workbook")?
+        }
     };
     use std::io::Write as _;
     std::io::stdout()

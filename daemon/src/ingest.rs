@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::journal::{Appended, Journal, JournalError, NewEvent};
+use crate::metrics;
 
 /// Most events one commit takes; a longer queue is split over commits.
 pub const MAX_BATCH: usize = 4096;
@@ -43,13 +44,39 @@ struct Submission {
 }
 
 /// Counters of the writer, readable while it runs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct IngestStats {
     pub commits: AtomicU64,
     pub events: AtomicU64,
     pub failed_commits: AtomicU64,
     /// Sum of commit durations in microseconds.
     pub commit_micros: AtomicU64,
+    /// When the writer started, the origin of `last_progress_micros`.
+    started: Instant,
+    /// Microseconds from `started` to the end of the writer's last commit,
+    /// failed or not, or 0 before the first.
+    last_progress_micros: AtomicU64,
+}
+
+impl Default for IngestStats {
+    fn default() -> IngestStats {
+        IngestStats {
+            commits: AtomicU64::new(0),
+            events: AtomicU64::new(0),
+            failed_commits: AtomicU64::new(0),
+            commit_micros: AtomicU64::new(0),
+            started: Instant::now(),
+            last_progress_micros: AtomicU64::new(0),
+        }
+    }
+}
+
+impl IngestStats {
+    /// Time since the writer last finished a commit, or since it started.
+    pub fn since_progress(&self) -> Duration {
+        let last = Duration::from_micros(self.last_progress_micros.load(Ordering::Relaxed));
+        self.started.elapsed().saturating_sub(last)
+    }
 }
 
 /// A cloneable handle that drivers use to store events.
@@ -88,6 +115,22 @@ impl IngestHandle {
     /// The writer's counters.
     pub fn stats(&self) -> &IngestStats {
         &self.stats
+    }
+
+    /// Events waiting for the writer to take them.
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
+    /// Whether the writer is alive and keeps up: its thread still runs,
+    /// and events have waited in the queue no longer than `max_stall`
+    /// without a commit finishing. The systemd watchdog pings only while
+    /// this holds.
+    pub fn is_healthy(&self, max_stall: Duration) -> bool {
+        if self.queue.is_closed() {
+            return false;
+        }
+        self.queued() == 0 || self.stats.since_progress() <= max_stall
     }
 }
 
@@ -146,6 +189,11 @@ fn run_writer(
 
         match result {
             Ok(outcomes) => {
+                for (event, outcome) in events.iter().zip(&outcomes) {
+                    if !outcome.is_duplicate() {
+                        metrics::event_ingested(&event.device_id, event.kind.as_str());
+                    }
+                }
                 let mut outcomes = outcomes.into_iter();
                 for (reply, count) in replies.drain(..) {
                     let own: Vec<Appended> = outcomes.by_ref().take(count).collect();
@@ -155,7 +203,11 @@ fn run_writer(
                 }
             }
             Err(error) => {
-                log_commit_failure(&error, &events);
+                // A full disk fails every batch: log the first few per
+                // minute, with the count of the rest.
+                if let Some(suppressed) = crate::logging::admit("commit failed") {
+                    log_commit_failure(&error, &events, suppressed);
+                }
                 let message = error.to_string();
                 for (reply, _) in replies.drain(..) {
                     let _ = reply.send(Err(IngestError::Commit(message.clone())));
@@ -168,6 +220,11 @@ fn run_writer(
 }
 
 fn record_commit(stats: &IngestStats, took: Duration, events: usize, ok: bool) {
+    metrics::commit_finished(took, ok);
+    stats.last_progress_micros.store(
+        stats.started.elapsed().as_micros() as u64,
+        Ordering::Relaxed,
+    );
     stats
         .commit_micros
         .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
@@ -179,7 +236,7 @@ fn record_commit(stats: &IngestStats, took: Duration, events: usize, ok: bool) {
     }
 }
 
-fn log_commit_failure(error: &JournalError, events: &[NewEvent]) {
+fn log_commit_failure(error: &JournalError, events: &[NewEvent], suppressed: u64) {
     let mut devices: Vec<&str> = events.iter().map(|e| e.device_id.as_str()).collect();
     devices.sort_unstable();
     devices.dedup();
@@ -187,6 +244,7 @@ fn log_commit_failure(error: &JournalError, events: &[NewEvent]) {
         error = %crate::api::error::error_chain(error),
         events = events.len(),
         devices = ?devices,
+        suppressed,
         "failed to commit device events; the devices get no acknowledgement"
     );
 }

@@ -28,6 +28,8 @@ pub mod ingest;
 pub mod journal;
 /// Log output through tracing.
 pub mod logging;
+/// Prometheus metrics and the table of device states.
+pub mod metrics;
 /// Ratings records in the journal: presses, corrections, duty roster.
 pub mod ratings;
 /// Monthly reports built from rule results: JSON and CSV.
@@ -36,5 +38,11 @@ pub mod report;
 pub mod rules;
 /// The running daemon: journal writer, devices and HTTP API.
 pub mod server;
+/// The daemon-wide stop request raised by SIGTERM or Ctrl-C.
+pub mod shutdown;
+/// The systemd notify protocol: READY, STATUS, WATCHDOG, STOPPING.
+pub mod systemd;
 /// Local time in the site's time zone and conversions to stored UTC.
 pub mod time;
+/// HTML pages in Chinese: attendance sheet and device status.
+pub mod web;

@@ -1,23 +1,45 @@
 //! The running daemon: the journal writer, the device tasks and the HTTP
-//! API, started in that order and stopped in reverse.
+//! API, started in that order and stopped in reverse, with systemd told
+//! of each step.
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::Context;
 
 use crate::api::{self, AppState};
 use crate::commands::open_journal;
 use crate::config::Config;
-use crate::ingest;
+use crate::{ingest, logging, shutdown, systemd};
+
+/// Time device sessions get after a stop request to finish the exchange in
+/// hand (commit, then acknowledge) before they are aborted.
+const DEVICE_STOP_GRACE: Duration = Duration::from_secs(5);
+
+/// Time HTTP requests in flight get after a stop request before their
+/// connections are dropped; an import of a large export fits in it.
+const HTTP_STOP_GRACE: Duration = Duration::from_secs(20);
 
 /// Serves until Ctrl-C or SIGTERM. `listen` overrides the configured
 /// address; `on_ready` runs once the listener is bound, with its address.
+///
+/// On a stop request the daemon tells systemd it is stopping, stops taking
+/// HTTP connections and lets requests in flight finish, lets the devices
+/// finish their exchanges, and then lets the journal writer commit every
+/// event it was handed, so each event acknowledged to a device or client
+/// is in the journal.
 pub async fn run(
     config: Config,
     listen: Option<SocketAddr>,
     on_ready: impl FnOnce(SocketAddr) + Send,
 ) -> anyhow::Result<()> {
+    if let Err(error) = logging::apply_config_level(&config.log.level) {
+        tracing::warn!(error = %error, "keeping the log level 'info'");
+    }
+    tokio::spawn(shutdown::wait_for_signal());
+
     // The journal writer for device events, then the API's own connection.
     let (ingest, writer) = ingest::start(open_journal(&config)?)
         .context("failed to start the journal writer thread")?;
@@ -57,17 +79,46 @@ pub async fn run(
     // A plain line on stdout, so scripts and tests can find the port.
     println!("hallbox: serving on http://{bound}");
     on_ready(bound);
+    systemd::notify_ready(&systemd::device_status_line(&bound.to_string()));
+    let supervisor = tokio::spawn(systemd::supervise(ingest.clone(), bound.to_string()));
 
-    axum::serve(listener, api::router(Arc::clone(&state)))
-        .with_graceful_shutdown(shutdown_signal())
+    let serve = axum::serve(listener, api::router(Arc::clone(&state)))
+        .with_graceful_shutdown(async {
+            shutdown::requested().await;
+            systemd::notify_stopping();
+        })
+        .into_future();
+    let http_deadline = async {
+        shutdown::requested().await;
+        tokio::time::sleep(HTTP_STOP_GRACE).await;
+    };
+    tokio::select! {
+        result = serve => result.context("the HTTP server failed")?,
+        () = http_deadline => tracing::warn!(
+            grace_s = HTTP_STOP_GRACE.as_secs(),
+            "HTTP requests still open after the grace time; dropping them"
+        ),
+    }
+    supervisor.abort();
+
+    // Let the devices finish the exchange in hand, then stop the rest.
+    let devices_done = async { while devices.join_next().await.is_some() {} };
+    if tokio::time::timeout(DEVICE_STOP_GRACE, devices_done)
         .await
-        .context("the HTTP server failed")?;
+        .is_err()
+    {
+        tracing::warn!(
+            grace_s = DEVICE_STOP_GRACE.as_secs(),
+            "device sessions still running after the grace time; aborting them"
+        );
+        devices.abort_all();
+    }
 
-    // Stop the devices, then let the writer commit what they handed over.
+    // The ADMS listener stops taking batches, then the writer commits every
+    // event still queued once the last handle is gone, and only then stops.
     if let Some(adms) = adms {
         adms.stop().await;
     }
-    devices.abort_all();
     drop(state);
     drop(ingest);
     let _journal = tokio::task::spawn_blocking(move || writer.join())
@@ -75,22 +126,4 @@ pub async fn run(
         .context("failed to wait for the journal writer")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(error) => {
-            tracing::warn!(error = %error, "failed to watch for SIGTERM; stop with Ctrl-C");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
-    tracing::info!("stopping");
 }

@@ -96,3 +96,65 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// Prepares the demo hall in `dir` (configuration, calendars and a journal
+/// with November 2026 imported) with the API on an ephemeral port of
+/// 127.0.0.1, and returns the configuration's path.
+pub fn demo_site(dir: &Path) -> PathBuf {
+    let output = run(&[
+        "demo",
+        "--no-serve",
+        "--dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    assert!(
+        output.status.success(),
+        "hallbox demo --no-serve failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let config = dir.join("hallbox.toml");
+    let text = std::fs::read_to_string(&config).expect("demo configuration");
+    let text = text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\"");
+    std::fs::write(&config, text).expect("write the configuration");
+    config
+}
+
+/// Reads lines from `stdout` on a thread and returns the address of the
+/// "hallbox: serving on" line, waiting at most 30 s.
+pub fn wait_for_address(stdout: std::process::ChildStdout) -> Option<String> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("hallbox: serving on ") {
+                let _ = sender.send(url.to_string());
+            }
+        }
+    });
+    receiver.recv_timeout(Duration::from_secs(30)).ok()
+}
+
+/// Sends SIGTERM to `child`.
+pub fn terminate(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("failed to run kill");
+    assert!(status.success(), "kill -TERM {} failed", child.id());
+}
+
+/// Waits for `child` to exit, at most `limit`; kills it and panics after.
+pub fn wait_with_limit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("failed to poll the child") {
+            return status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("hallbox did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

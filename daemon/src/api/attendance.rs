@@ -11,14 +11,16 @@ use chrono::{NaiveDateTime, Utc};
 use super::{blocking, ApiError, AppState};
 use crate::calendar::CalendarError;
 use crate::report::attendance::{self as report, ReportError};
+use crate::report::{outages, xlsx};
 use crate::rules::attendance::RulesError;
 use crate::time::{utc_to_local, Month};
 
 const PARAMETERS: &str = "month, format, table, as_of, punches";
 
-/// Serves the report of `month=YYYY-MM` as JSON, or as CSV with
-/// `format=csv` (`table=summary` or `table=days`); `punches=true` adds each
-/// person's raw punches to the JSON.
+/// Serves the report of `month=YYYY-MM` as JSON, as CSV with `format=csv`
+/// (`table=summary` or `table=days`), or as an Excel workbook with
+/// `format=xlsx` (every table and the notes, so `table` is ignored);
+/// `punches=true` adds each person's raw punches to the JSON.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     Query(query): Query<HashMap<String, String>>,
@@ -65,25 +67,46 @@ pub async fn monthly(
 
         let response = match format {
             Format::Json => axum::Json(&result).into_response(),
+            Format::Xlsx => {
+                let outages = outages::month_outages(&reader, config.site.time_zone, month)
+                    .map_err(|error| {
+                        ApiError::internal("failed to read device outages from the journal", &error)
+                    })?;
+                let bytes = xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
+                    .map_err(|error| {
+                        ApiError::internal("failed to write the Excel workbook", &error)
+                    })?;
+                attachment(
+                    xlsx::CONTENT_TYPE,
+                    format!("attendance-{month}.xlsx"),
+                    bytes,
+                )
+            }
             Format::Csv => {
                 let (bytes, name) = match table {
                     Table::Summary => (report::summary_csv(&result), "summary"),
                     Table::Days => (report::days_csv(&result), "days"),
                 };
-                let disposition = format!("attachment; filename=\"attendance-{month}-{name}.csv\"");
-                (
-                    [
-                        (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                        (header::CONTENT_DISPOSITION, disposition),
-                    ],
-                    bytes,
-                )
-                    .into_response()
+                let file_name = format!("attendance-{month}-{name}.csv");
+                attachment("text/csv; charset=utf-8", file_name, bytes)
             }
         };
         Ok(response)
     })
     .await
+}
+
+/// A download: `bytes` of `content_type` saved as `file_name`.
+pub fn attachment(content_type: &str, file_name: String, bytes: Vec<u8>) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 /// Parses the required `month` parameter.
@@ -127,6 +150,7 @@ fn report_error(error: ReportError) -> ApiError {
 enum Format {
     Json,
     Csv,
+    Xlsx,
 }
 
 impl Format {
@@ -134,9 +158,10 @@ impl Format {
         match value {
             None | Some("json") => Ok(Format::Json),
             Some("csv") => Ok(Format::Csv),
+            Some("xlsx") => Ok(Format::Xlsx),
             Some(other) => Err(ApiError::bad_request(
                 "invalid_format",
-                format!("invalid format '{other}': expected json or csv"),
+                format!("invalid format '{other}': expected json, csv or xlsx"),
             )),
         }
     }

@@ -7,7 +7,9 @@
 pub mod attendance;
 pub mod corrections;
 pub mod error;
+pub mod health;
 pub mod imports;
+pub mod observe;
 pub mod ratings;
 pub mod roster;
 
@@ -21,6 +23,7 @@ use axum::Router;
 use crate::config::Config;
 use crate::ingest::IngestHandle;
 use crate::journal::{Journal, JournalReader};
+use crate::web;
 
 pub use error::ApiError;
 
@@ -50,6 +53,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     let max_body = state.config.http.max_body_bytes;
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::prometheus_metrics))
         .route("/api/v1/attendance/monthly", get(attendance::monthly))
         .route("/api/v1/imports/attlog", post(imports::attlog))
         .route("/api/v1/ratings/monthly", get(ratings::monthly))
@@ -67,7 +72,12 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/api/v1/roster/duty",
             get(roster::list).post(roster::assign),
         )
+        .route("/", get(web::index))
+        .route("/ui/", get(web::index))
+        .route("/ui/attendance", get(web::attendance::page_handler))
+        .route("/ui/devices", get(web::devices::page_handler))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(observe::observe))
         .with_state(state)
 }
 

@@ -60,6 +60,12 @@ pub const IMPORT_MAX_FUTURE_MINUTES: i64 = 1440;
 /// Whether punches with an unknown PIN create a person of their own.
 pub const UNKNOWN_PINS_AS_PEOPLE: bool = false;
 
+/// Log level or `EnvFilter` directive when `HALLBOX_LOG` is not set.
+pub const LOG_LEVEL: &str = "info";
+/// Seconds a configured device may stay disconnected before `GET /readyz`
+/// fails: five minutes, longer than a keypad's or clock's reboot.
+pub const LOST_DEVICE_SECONDS: i64 = 300;
+
 /// The file with every default filled in, not yet validated.
 #[derive(Debug)]
 pub(super) struct Input {
@@ -75,6 +81,8 @@ pub(super) struct Input {
     pub staff: Vec<RawStaff>,
     pub ratings: super::ratings::RatingsInput,
     pub duty: Vec<super::ratings::RawDuty>,
+    pub log_level: String,
+    pub lost_device_seconds: i64,
     /// GPIO devices: their defaults are filled in by their validation.
     pub wiegand: Vec<super::gpio::RawWiegand>,
     pub button_keypads: Vec<super::gpio::RawButtonKeypad>,
@@ -205,6 +213,11 @@ pub(super) fn merge(raw: RawConfig) -> Input {
         staff: raw.staff,
         ratings: super::ratings::merge_ratings(raw.ratings),
         duty: raw.duty,
+        log_level: raw.log.level.unwrap_or_else(|| LOG_LEVEL.to_string()),
+        lost_device_seconds: raw
+            .health
+            .lost_device_seconds
+            .unwrap_or(LOST_DEVICE_SECONDS),
         wiegand: raw.wiegand,
         button_keypads: raw.button_keypad,
     }

@@ -73,6 +73,24 @@ pub struct Config {
     pub duty: Vec<DutyAssignment>,
     /// `[adms]`: network clocks that push punches over HTTP.
     pub adms: AdmsSettings,
+    pub log: LogSettings,
+    pub health: HealthSettings,
+}
+
+/// `[log]`: what the daemon logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogSettings {
+    /// `EnvFilter` directive such as "info" or "hallbox=debug"; the
+    /// `HALLBOX_LOG` environment variable overrides it.
+    pub level: String,
+}
+
+/// `[health]`: when the daemon reports itself not ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthSettings {
+    /// How long a configured device may stay disconnected before
+    /// `GET /readyz` fails.
+    pub lost_device_after: std::time::Duration,
 }
 
 /// `[site]`: the hall this box serves.

@@ -32,6 +32,8 @@ pub(super) struct RawConfig {
     pub staff: Vec<RawStaff>,
     pub ratings: super::ratings::RawRatings,
     pub duty: Vec<super::ratings::RawDuty>,
+    pub log: RawLog,
+    pub health: RawHealth,
     pub wiegand: Vec<super::gpio::RawWiegand>,
     pub button_keypad: Vec<super::gpio::RawButtonKeypad>,
 }
@@ -117,6 +119,20 @@ pub(super) struct RawImport {
 #[serde(default, deny_unknown_fields)]
 pub(super) struct RawRoster {
     pub unknown_pins_as_people: Option<bool>,
+}
+
+/// `[log]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawLog {
+    pub level: Option<String>,
+}
+
+/// `[health]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawHealth {
+    pub lost_device_seconds: Option<i64>,
 }
 
 /// One `[[unit]]`: a department with windows in the hall.

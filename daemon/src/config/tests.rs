@@ -927,3 +927,49 @@ fn load_missing_file() {
     );
     assert!(message.contains("absent.toml"), "{message}");
 }
+
+#[test]
+fn log_and_health_defaults() {
+    let config = parse_ok("");
+    assert_eq!(config.log.level, "info");
+    assert_eq!(
+        config.health.lost_device_after,
+        std::time::Duration::from_secs(300)
+    );
+
+    let config =
+        parse_ok("[log]\nlevel = \"warn,hallbox=debug\"\n[health]\nlost_device_seconds = 45\n");
+    assert_eq!(config.log.level, "warn,hallbox=debug");
+    assert_eq!(
+        config.health.lost_device_after,
+        std::time::Duration::from_secs(45)
+    );
+}
+
+#[test]
+fn log_level_bare_word_rejected() {
+    let errors = validation_errors("[log]\nlevel = \"verbose\"\n");
+    let text = errors.to_string();
+    assert!(
+        text.contains("log.level: invalid log level 'verbose'"),
+        "{text}"
+    );
+    let errors = validation_errors("[log]\nlevel = \"hallbox=loud\"\n");
+    assert!(errors.to_string().contains("log.level"), "{errors}");
+}
+
+#[test]
+fn lost_device_seconds_range() {
+    for bad in [0, -5, 86_401] {
+        let errors = validation_errors(&format!("[health]\nlost_device_seconds = {bad}\n"));
+        let text = errors.to_string();
+        assert!(
+            text.contains(&format!(
+                "health.lost_device_seconds: invalid duration {bad}: expected whole seconds from 1 to 86400"
+            )),
+            "{text}"
+        );
+    }
+    let config = parse_ok("[health]\nlost_device_seconds = 86400\n");
+    assert_eq!(config.health.lost_device_after.as_secs(), 86_400);
+}

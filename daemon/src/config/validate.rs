@@ -19,7 +19,10 @@ use super::gpio::validate_gpio;
 use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
 use super::roster::validate_roster;
-use super::{Config, HttpSettings, ImportSettings, JournalSettings, RosterSettings, Site};
+use super::{
+    Config, HealthSettings, HttpSettings, ImportSettings, JournalSettings, LogSettings,
+    RosterSettings, Site,
+};
 use crate::calendar::{Calendar, CalendarError};
 
 /// Calendar kind with holidays from the official files.
@@ -49,6 +52,8 @@ pub(super) fn validate(
     let duty = validate_duty(&input.duty, &input.units, &input.staff, &mut problems);
 
     let adms = super::adms::validate_adms(&input.adms, &mut problems);
+    let log = validate_log(&input.log_level, &mut problems);
+    let health = validate_health(input.lost_device_seconds, &mut problems);
     let validated_roster = people.as_ref().map(|(u, s)| (u.as_slice(), s.as_slice()));
     let gpio = validate_gpio(
         &input.wiegand,
@@ -78,7 +83,51 @@ pub(super) fn validate(
         ratings: ratings.expect(VALID),
         duty: duty.expect(VALID),
         adms: adms.expect(VALID),
+        log: log.expect(VALID),
+        health: health.expect(VALID),
         gpio,
+    })
+}
+
+/// Longest `health.lost_device_seconds`: one day.
+const MAX_LOST_DEVICE_SECONDS: i64 = 86_400;
+
+/// Level names a bare word in `log.level` may be.
+const LOG_LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+
+fn validate_log(level: &str, problems: &mut Problems) -> Option<LogSettings> {
+    let expected = "expected a level (error, warn, info, debug, trace) or directives \
+                    such as \"info,hallbox=debug\"";
+    // EnvFilter reads a bare word that is not a level as a target name, so
+    // "verbose" would silence every other target: accept bare levels only.
+    let bare_word = level.split(',').map(str::trim).find(|part| {
+        !part.contains(['=', '[', ':']) && !LOG_LEVELS.contains(&part.to_ascii_lowercase().as_str())
+    });
+    let checked = match bare_word {
+        Some(word) => Err(format!("invalid log level '{word}': {expected}")),
+        None => tracing_subscriber::EnvFilter::try_new(level)
+            .map(|_| ())
+            .map_err(|error| format!("invalid log level '{level}': {error}: {expected}")),
+    };
+    problems.check("log.level", checked)?;
+    Some(LogSettings {
+        level: level.to_string(),
+    })
+}
+
+fn validate_health(lost_device_seconds: i64, problems: &mut Problems) -> Option<HealthSettings> {
+    let checked = u64::try_from(lost_device_seconds)
+        .ok()
+        .filter(|seconds| (1..=MAX_LOST_DEVICE_SECONDS as u64).contains(seconds))
+        .ok_or_else(|| {
+            format!(
+                "invalid duration {lost_device_seconds}: expected whole seconds from 1 to \
+                 {MAX_LOST_DEVICE_SECONDS}, such as 300"
+            )
+        });
+    let seconds = problems.check("health.lost_device_seconds", checked)?;
+    Some(HealthSettings {
+        lost_device_after: std::time::Duration::from_secs(seconds),
     })
 }
 

@@ -130,12 +130,16 @@ pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Re
     }
 
     crate::commands::run_server(config, Some(listen), |bound| {
+        println!("Pages for people in the hall:");
+        println!("  http://{bound}/ui/attendance?month={DEMO_MONTH}");
+        println!("  http://{bound}/ui/devices");
         println!("Reports for {DEMO_MONTH}:");
         println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}");
         println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=csv");
         println!(
             "  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=csv&table=days"
         );
+        println!("  http://{bound}/api/v1/attendance/monthly?month={DEMO_MONTH}&format=xlsx");
         println!("Stop with Ctrl-C.");
     })
 }

@@ -14,6 +14,7 @@ use tracing::{info, warn, Instrument};
 
 use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
+use crate::{logging, metrics, shutdown};
 
 /// A connection that lasted this long counts as good, so the next reopen
 /// starts again from the shortest delay.
@@ -45,6 +46,11 @@ impl std::fmt::Display for SessionEnd {
 
 /// Runs `session` on the port for as long as the daemon runs, reopening it
 /// whenever a session ends, and journals each change of state.
+///
+/// On a stop request the supervisor stops reopening. A session ends its
+/// exchange in hand and returns [`SessionEnd::Shutdown`] once
+/// [`shutdown::requested`] resolves; one that does not is aborted by the
+/// server after a grace time.
 pub async fn supervise<F, Fut>(
     device_id: String,
     port: PortSettings,
@@ -57,6 +63,7 @@ pub async fn supervise<F, Fut>(
 {
     let span = tracing::info_span!("device", device = %device_id, port = %port.path.display());
     async move {
+        metrics::device_configured(&device_id);
         let mut last_open_error: Option<String> = None;
         loop {
             let stream = match serial::open(&port) {
@@ -70,13 +77,16 @@ pub async fn supervise<F, Fut>(
                         warn!(error = %message, retry_in_ms = delay.as_millis() as u64, "failed to open device port; retrying");
                         last_open_error = Some(message);
                     }
-                    tokio::time::sleep(delay).await;
+                    if sleep_unless_stopping(delay).await {
+                        return;
+                    }
                     continue;
                 }
             };
             last_open_error = None;
 
             info!("device connected");
+            metrics::device_connected(&device_id, true);
             journal_status(&ingest, &device_id, &port, "connected", None).await;
             let started = Instant::now();
             let end = session(stream).await;
@@ -84,17 +94,32 @@ pub async fn supervise<F, Fut>(
                 info!("device session stopped");
                 return;
             }
-            warn!(reason = %end, "device lost");
+            metrics::device_connected(&device_id, false);
+            // A flapping device would log this every few seconds.
+            if let Some(suppressed) = logging::admit(&format!("device lost:{device_id}")) {
+                warn!(reason = %end, suppressed, "device lost");
+            }
             journal_status(&ingest, &device_id, &port, "lost", Some(end.to_string())).await;
 
             if started.elapsed() >= STABLE_CONNECTION {
                 backoff.reset();
             }
-            tokio::time::sleep(backoff.next_delay()).await;
+            if sleep_unless_stopping(backoff.next_delay()).await {
+                return;
+            }
         }
     }
     .instrument(span)
     .await
+}
+
+/// Sleeps for `delay`, and returns true at once if the daemon is asked to
+/// stop meanwhile, so that no port is reopened during shutdown.
+async fn sleep_unless_stopping(delay: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => shutdown::is_requested(),
+        () = shutdown::requested() => true,
+    }
 }
 
 async fn journal_status(
@@ -117,7 +142,8 @@ async fn journal_status(
             "status:{device_id}:{state}:{}",
             now.timestamp_nanos_opt().unwrap_or_default()
         ),
-        device_time: None,
+        // The box's clock dates the change, so queries by time find it.
+        device_time: Some(now),
         received_at: now,
         subject: None,
         raw: Vec::new(),

@@ -311,7 +311,8 @@ pub fn outcome_text(outcome: &Outcome) -> String {
     }
 }
 
-fn weekday_zh(day: Weekday) -> &'static str {
+/// The day of the week in Chinese: 星期一 to 星期日.
+pub fn weekday_zh(day: Weekday) -> &'static str {
     match day {
         Weekday::Mon => "星期一",
         Weekday::Tue => "星期二",

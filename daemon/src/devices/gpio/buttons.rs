@@ -22,14 +22,15 @@ use hallbox_drivers::gpio::{Bias, GpioError, InputInfo, InputRequest};
 use tracing::{debug, error, info, warn, Instrument};
 
 use super::{
-    journal_status, report_start_failure, role_of, sleep_until_some, EdgeClock, GpioBackend, Site,
-    StartError,
+    journal_status, report_end, report_start_failure, role_of, sleep_until_some, EdgeClock,
+    GpioBackend, Site, StartError, TaskEnd,
 };
 use crate::config::ButtonKeypad;
 use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
 use crate::rules::ratings::is_repeat;
 use crate::time::utc_to_local;
+use crate::{metrics, shutdown};
 
 /// One debounced press.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,7 @@ pub(super) async fn run<B: GpioBackend>(
 ) {
     let span = tracing::info_span!("device", device = %keypad.id, window = %keypad.window);
     async move {
+        metrics::device_configured(&keypad.id);
         let roles: Vec<(u8, String)> = keypad
             .buttons
             .iter()
@@ -126,6 +128,7 @@ pub(super) async fn run<B: GpioBackend>(
         };
 
         info!("button keypad started");
+        metrics::device_connected(&keypad.id, true);
         journal_status(&ingest, &keypad.id, pins.clone(), "connected", None).await;
         let mut task = KeypadTask {
             keypad: &keypad,
@@ -135,14 +138,8 @@ pub(super) async fn run<B: GpioBackend>(
             buttons,
             previous_press: None,
         };
-        match task.watch(source).await {
-            EdgeError::ReplayFinished => info!("edge replay finished; keypad stopped"),
-            other => {
-                let reason = other.to_string();
-                warn!(error = %reason, "button keypad lost");
-                journal_status(&ingest, &keypad.id, pins, "lost", Some(reason)).await;
-            }
-        }
+        let end = task.watch(source).await;
+        report_end(&ingest, &keypad.id, pins, end).await;
     }
     .instrument(span)
     .await
@@ -213,12 +210,16 @@ struct KeypadTask<'a> {
 }
 
 impl KeypadTask<'_> {
-    /// Debounces edges until the source ends, and returns the error that
-    /// ended it.
-    async fn watch<S: EdgeSource>(&mut self, mut source: S) -> EdgeError {
+    /// Debounces edges until the source ends or, on a stop request, until
+    /// no press is settling.
+    async fn watch<S: EdgeSource>(&mut self, mut source: S) -> TaskEnd {
         let mut clock = EdgeClock::default();
+        let mut stopping = false;
         loop {
             let deadline = self.next_deadline();
+            if stopping && deadline.is_none() {
+                return TaskEnd::Stopped;
+            }
             let wake = deadline.map(|at| clock.instant_of(at));
             let events = tokio::select! {
                 biased;
@@ -237,12 +238,16 @@ impl KeypadTask<'_> {
                         // No edge can follow, so every pending level is final.
                         let events = self.poll(Duration::MAX);
                         self.handle(events).await;
-                        return end;
+                        return TaskEnd::Source(end);
                     }
                 },
                 () = sleep_until_some(wake) => {
                     let now = clock.now().unwrap_or_default();
                     self.poll(now.max(deadline.unwrap_or_default()))
+                }
+                () = shutdown::requested(), if !stopping => {
+                    stopping = true;
+                    Vec::new()
                 }
             };
             self.handle(events).await;

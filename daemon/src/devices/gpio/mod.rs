@@ -11,6 +11,11 @@
 //! for the GPIO device files, a pin held elsewhere) logs the error with the
 //! pin and the fix and journals a `device_status` event `lost` with the
 //! reason. Its task then ends, and the rest of the daemon keeps running.
+//! Such a device is not retried, because none of these causes goes away
+//! without a change on the box and a restart.
+//!
+//! On a stop request a device finishes the frame or press in hand (commit,
+//! then confirm) and returns.
 //!
 //! [`RppalBackend`] opens real pins. Tests pass a backend that replays
 //! recorded edges and records the output pulses, through the same code.
@@ -23,18 +28,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use hallbox_drivers::edge::{EdgeSource, Level};
+use hallbox_drivers::edge::{EdgeError, EdgeSource, Level};
 use hallbox_drivers::gpio::{
     GpioEdgeSource, GpioError, GpioOutput, InputInfo, InputRequest, OutputLine,
     DEFAULT_EDGE_CAPACITY,
 };
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tracing::warn;
+use tracing::{info, warn};
 
 use crate::config::Config;
 use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
+use crate::metrics;
 
 pub use buttons::{press_event, ButtonPress};
 pub use output::{spawn_confirmation, Confirmation, PULSE_SPACING};
@@ -153,8 +159,33 @@ fn role_of(pin: u8, roles: &[(u8, String)]) -> String {
         .map_or_else(|| format!("on pin {pin}"), |(_, role)| role.clone())
 }
 
+/// Why a device task's loop ended.
+#[derive(Debug)]
+enum TaskEnd {
+    /// The daemon is stopping and the device finished what it had in hand.
+    Stopped,
+    /// The edge source ended with this error.
+    Source(EdgeError),
+}
+
+/// Logs how a started device ended and journals it as lost unless the
+/// daemon is stopping or a replay simply ran out.
+async fn report_end(ingest: &IngestHandle, device: &str, pins: serde_json::Value, end: TaskEnd) {
+    match end {
+        TaskEnd::Stopped => info!("GPIO device stopped"),
+        TaskEnd::Source(EdgeError::ReplayFinished) => info!("edge replay finished; device stopped"),
+        TaskEnd::Source(error) => {
+            let reason = error.to_string();
+            metrics::device_connected(device, false);
+            warn!(error = %reason, "GPIO device lost");
+            journal_status(ingest, device, pins, "lost", Some(reason)).await;
+        }
+    }
+}
+
 /// Logs a device that failed to start and journals it as lost.
 async fn report_start_failure(ingest: &IngestHandle, error: StartError, pins: serde_json::Value) {
+    metrics::device_connected(&error.device, false);
     let reason = error.to_string();
     tracing::error!(
         device = %error.device,

@@ -21,20 +21,18 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use hallbox_drivers::edge::{EdgeError, EdgeSource};
 use hallbox_drivers::gpio::{Bias, InputRequest};
 use hallbox_drivers::wiegand::{Bits, Decoder, Frame, Reject};
-use tokio::time::Instant;
 use tracing::{debug, error, info, warn, Instrument};
 
 use super::output::{spawn_confirmation, Confirmation};
 use super::{
-    journal_status, report_start_failure, role_of, sleep_until_some, EdgeClock, GpioBackend, Site,
-    StartError,
+    journal_status, report_end, report_start_failure, role_of, sleep_until_some, EdgeClock,
+    GpioBackend, Site, StartError, TaskEnd,
 };
 use crate::config::{Credentials, Staff, WiegandReader};
 use crate::import::punch_key;
@@ -42,10 +40,7 @@ use crate::ingest::IngestHandle;
 use crate::journal::{EventKind, NewEvent};
 use crate::report::attendance::normalize_pin;
 use crate::time::utc_to_local;
-
-/// Shortest time between two warnings about rejected frames, 60 s. A noisy
-/// line rejects many bursts a second, and each is counted but not logged.
-const REJECT_LOG_INTERVAL: Duration = Duration::from_secs(60);
+use crate::{logging, metrics, shutdown};
 
 /// Staff looked up by id and by PIN.
 #[derive(Debug, Default)]
@@ -155,6 +150,7 @@ pub(super) async fn run<B: GpioBackend>(
     let lines = reader.decoder.lines;
     let span = tracing::info_span!("device", device = %reader.id, d0 = lines.d0, d1 = lines.d1);
     async move {
+        metrics::device_configured(&reader.id);
         let mut roles = vec![(lines.d0, "d0".to_string()), (lines.d1, "d1".to_string())];
         let mut pins = serde_json::json!({ "d0": lines.d0, "d1": lines.d1 });
         if let Some(confirm) = &reader.confirm {
@@ -189,6 +185,7 @@ pub(super) async fn run<B: GpioBackend>(
         };
 
         info!("Wiegand reader started");
+        metrics::device_connected(&reader.id, true);
         journal_status(&ingest, &reader.id, pins.clone(), "connected", None).await;
         let mut task = ReaderTask {
             decoder,
@@ -196,17 +193,9 @@ pub(super) async fn run<B: GpioBackend>(
             site: &site,
             ingest: &ingest,
             confirmation,
-            rejects: RejectLog::default(),
         };
         let end = task.decode(source).await;
-        match end {
-            EdgeError::ReplayFinished => info!("edge replay finished; reader stopped"),
-            other => {
-                let reason = other.to_string();
-                warn!(error = %reason, "Wiegand reader lost");
-                journal_status(&ingest, &reader.id, pins, "lost", Some(reason)).await;
-            }
-        }
+        report_end(&ingest, &reader.id, pins, end).await;
     }
     .instrument(span)
     .await
@@ -245,15 +234,18 @@ struct ReaderTask<'a> {
     site: &'a Site,
     ingest: &'a IngestHandle,
     confirmation: Option<Confirmation>,
-    rejects: RejectLog,
 }
 
 impl ReaderTask<'_> {
-    /// Decodes edges until the source ends, and returns the error that
-    /// ended it.
-    async fn decode<S: EdgeSource>(&mut self, mut source: S) -> EdgeError {
+    /// Decodes edges until the source ends or, on a stop request, until no
+    /// frame is open.
+    async fn decode<S: EdgeSource>(&mut self, mut source: S) -> TaskEnd {
         let mut clock = EdgeClock::default();
+        let mut stopping = false;
         loop {
+            if stopping && self.decoder.next_deadline().is_none() {
+                return TaskEnd::Stopped;
+            }
             let wake = self.decoder.next_deadline().map(|at| clock.instant_of(at));
             let outcome = tokio::select! {
                 // Edges already received go first, so a frame is never
@@ -275,13 +267,17 @@ impl ReaderTask<'_> {
                                 self.handle(outcome).await;
                             }
                         }
-                        return end;
+                        return TaskEnd::Source(end);
                     }
                 },
                 () = sleep_until_some(wake) => {
                     let now = clock.now().unwrap_or_default();
                     let deadline = self.decoder.next_deadline().unwrap_or_default();
                     self.decoder.poll_timeout(now.max(deadline))
+                }
+                () = shutdown::requested(), if !stopping => {
+                    stopping = true;
+                    None
                 }
             };
             if let Some(outcome) = outcome {
@@ -293,10 +289,25 @@ impl ReaderTask<'_> {
     async fn handle(&mut self, outcome: Result<Frame, Reject>) {
         match outcome {
             Ok(frame) => self.store(frame).await,
-            Err(reject) => {
-                let total = self.decoder.rejects().total();
-                self.rejects.record(&reject, total);
-            }
+            Err(reject) => self.log_reject(&reject),
+        }
+    }
+
+    /// Counts a rejected frame and logs it, with repeats rate-limited: a
+    /// noisy line rejects many bursts a second.
+    fn log_reject(&self, reject: &Reject) {
+        let reason = reject.kind().name();
+        metrics::event_rejected(&self.reader.id, "punch", reason);
+        let key = format!("wiegand frame rejected:{}", self.reader.id);
+        match logging::admit(&key) {
+            Some(suppressed) => warn!(
+                reason,
+                error = %reject,
+                rejected_total = self.decoder.rejects().total(),
+                suppressed,
+                "Wiegand frame rejected"
+            ),
+            None => debug!(reason, error = %reject, "Wiegand frame rejected"),
         }
     }
 
@@ -326,36 +337,6 @@ impl ReaderTask<'_> {
             Err(failure) => {
                 error!(error = %failure, pin = %subject, "failed to store punch; the reader gets no confirmation");
             }
-        }
-    }
-}
-
-/// Logs rejected frames: the first at once, then at most one warning per
-/// [`REJECT_LOG_INTERVAL`] with the number left unlogged.
-#[derive(Debug, Default)]
-struct RejectLog {
-    last_warning: Option<Instant>,
-    unlogged: u64,
-}
-
-impl RejectLog {
-    fn record(&mut self, reject: &Reject, total: u64) {
-        let due = self
-            .last_warning
-            .map_or(true, |last| last.elapsed() >= REJECT_LOG_INTERVAL);
-        if due {
-            warn!(
-                reason = reject.kind().name(),
-                error = %reject,
-                rejected_total = total,
-                unlogged = self.unlogged,
-                "Wiegand frame rejected"
-            );
-            self.last_warning = Some(Instant::now());
-            self.unlogged = 0;
-        } else {
-            debug!(reason = reject.kind().name(), error = %reject, "Wiegand frame rejected");
-            self.unlogged = self.unlogged.saturating_add(1);
         }
     }
 }

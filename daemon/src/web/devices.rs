@@ -1,0 +1,208 @@
+//! `GET /ui/devices`: whether every device is alive, at a glance.
+//!
+//! A banner on top says whether all devices are connected; the table below
+//! gives each device's state, how long it has been in it, its last event
+//! and its counts since the daemon started. The page reloads itself every
+//! 30 seconds.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::response::Html;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::{escape, page};
+use crate::api::AppState;
+use crate::metrics::{self, DeviceState};
+
+const PATH: &str = "/ui/devices";
+
+/// Seconds between reloads of the page.
+const REFRESH_SECONDS: u32 = 30;
+
+/// Serves the device status page.
+pub async fn page_handler(State(state): State<Arc<AppState>>) -> Html<String> {
+    let threshold = state.config.health.lost_device_after;
+    let writer_ok = state.ingest.is_healthy(threshold);
+    let html = render(
+        &state.config.site.name,
+        state.config.site.time_zone,
+        &metrics::devices(),
+        writer_ok,
+        threshold,
+        Utc::now(),
+        Instant::now(),
+    );
+    Html(html)
+}
+
+/// "3 分钟", "2 小时 5 分钟", "1 天 4 小时": a duration as people say it.
+pub fn duration_zh(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    let (days, hours, minutes) = (
+        seconds / 86_400,
+        seconds % 86_400 / 3600,
+        seconds % 3600 / 60,
+    );
+    if days > 0 {
+        format!("{days} 天 {hours} 小时")
+    } else if hours > 0 {
+        format!("{hours} 小时 {minutes} 分钟")
+    } else if minutes > 0 {
+        format!("{minutes} 分钟")
+    } else {
+        format!("{seconds} 秒")
+    }
+}
+
+fn local(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Renders the page for `devices` as seen at `now` (wall clock, for the
+/// "updated at" line) and `now_instant` (monotonic, for durations).
+pub fn render(
+    site: &str,
+    zone: Tz,
+    devices: &[DeviceState],
+    writer_ok: bool,
+    threshold: Duration,
+    now: DateTime<Utc>,
+    now_instant: Instant,
+) -> String {
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>{}</h1>\n<h2>设备状态</h2>", escape(site));
+    let _ = writeln!(
+        body,
+        "<p class=\"meta\">更新于 {} · 每 {REFRESH_SECONDS} 秒自动刷新</p>",
+        local(now, zone)
+    );
+
+    let offline: Vec<&DeviceState> = devices.iter().filter(|d| !d.connected).collect();
+    if devices.is_empty() {
+        body.push_str("<p class=\"banner pending\" id=\"summary\">未配置设备。考勤数据通过导入 U 盘文件录入。</p>\n");
+    } else if offline.is_empty() {
+        let _ = writeln!(
+            body,
+            "<p class=\"banner ok\" id=\"summary\">全部 {} 台设备在线</p>",
+            devices.len()
+        );
+    } else {
+        let _ = writeln!(
+            body,
+            "<p class=\"banner missing\" id=\"summary\">{} 台设备离线（共 {} 台）：{}</p>",
+            offline.len(),
+            devices.len(),
+            offline
+                .iter()
+                .map(|d| escape(&d.id))
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
+    if writer_ok {
+        body.push_str("<p class=\"banner ok\" id=\"journal\">数据写入正常</p>\n");
+    } else {
+        body.push_str("<p class=\"banner missing\" id=\"journal\">数据写入异常：日志写入程序已停止或积压，请联系维护人员查看系统日志。</p>\n");
+    }
+
+    if !devices.is_empty() {
+        body.push_str(
+            "<div class=\"scroll\"><table id=\"devices\"><thead><tr><th class=\"name\">设备</th><th>状态</th>\
+             <th>持续时间</th><th>最近一条数据</th><th>已入库</th><th>拒收</th></tr></thead>\n<tbody>\n",
+        );
+        for device in devices {
+            let in_state_for = now_instant.saturating_duration_since(device.since_instant);
+            let (class, state) = if device.connected {
+                ("ok", "在线")
+            } else if device.lost_for(now_instant) > threshold {
+                ("missing", "离线（超时）")
+            } else {
+                ("late", "离线")
+            };
+            let last = device
+                .last_event
+                .map_or_else(|| "无".to_string(), |at| local(at, zone));
+            let _ = writeln!(
+                body,
+                "<tr><td class=\"name\">{}</td><td class=\"{class}\">{state}</td><td>{}（自 {}）</td><td>{last}</td><td>{}</td><td>{}</td></tr>",
+                escape(&device.id),
+                duration_zh(in_state_for),
+                local(device.since, zone),
+                device.events,
+                device.rejected
+            );
+        }
+        body.push_str("</tbody></table></div>\n");
+        let _ = writeln!(
+            body,
+            "<p class=\"meta\">设备离线超过 {} 即视为故障，监控接口 /readyz 随之报警。计数自本次启动起。</p>",
+            duration_zh(threshold)
+        );
+    }
+    page("设备状态", PATH, &body, Some(REFRESH_SECONDS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duration_zh_picks_units() {
+        assert_eq!(duration_zh(Duration::from_secs(42)), "42 秒");
+        assert_eq!(duration_zh(Duration::from_secs(180)), "3 分钟");
+        assert_eq!(duration_zh(Duration::from_secs(7500)), "2 小时 5 分钟");
+        assert_eq!(duration_zh(Duration::from_secs(100_800)), "1 天 4 小时");
+    }
+
+    #[test]
+    fn render_lists_offline_devices() {
+        let now_instant = Instant::now();
+        let now = Utc::now();
+        let device = |id: &str, connected: bool, ago: u64| DeviceState {
+            id: id.to_string(),
+            connected,
+            since: now - chrono::Duration::seconds(ago as i64),
+            since_instant: now_instant - Duration::from_secs(ago),
+            last_event: None,
+            events: 7,
+            rejected: 1,
+        };
+        let devices = [
+            device("clock-1", true, 3600),
+            device("keypad-<w02>", false, 600),
+            device("keypad-w03", false, 60),
+        ];
+        let zone: Tz = "Asia/Shanghai".parse().unwrap();
+        let html = render(
+            "东大厅",
+            zone,
+            &devices,
+            true,
+            Duration::from_secs(300),
+            now,
+            now_instant,
+        );
+        assert!(
+            html.contains("2 台设备离线（共 3 台）：keypad-&lt;w02&gt;、keypad-w03"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"missing\">离线（超时）</td><td>10 分钟"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"late\">离线</td><td>1 分钟"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"ok\">在线</td><td>1 小时 0 分钟"),
+            "{html}"
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! The HTML pages in headless Chromium: each page loads from `hallbox
+//! serve` on 127.0.0.1, and the checks read what the browser renders
+//! (text, computed styles, layout width, print media) through the DevTools
+//! protocol.
+//!
+//! Chromium is Debian's `chromium` package, which `.ci/run` installs.
+//! Where it is missing the tests print that they were skipped, except
+//! under CI, where a missing browser fails them.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tungstenite::stream::MaybeTlsStream;
+use tungstenite::{Message, WebSocket};
+
+/// Browser binaries to try, in order.
+const BROWSERS: [&str; 3] = ["chromium", "chromium-browser", "google-chrome"];
+
+/// A headless Chromium with one page, driven over the DevTools protocol.
+struct Browser {
+    child: Child,
+    socket: WebSocket<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    _profile: tempfile::TempDir,
+}
+
+fn find_browser() -> Option<&'static str> {
+    for name in BROWSERS {
+        let found = Command::new(name)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        if found {
+            return Some(name);
+        }
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("no Chromium found ({BROWSERS:?}); .ci/run installs Debian's chromium");
+    }
+    eprintln!("skipped: no Chromium found (install Debian's chromium package)");
+    None
+}
+
+/// A plain HTTP GET on 127.0.0.1, for the DevTools target list. The
+/// DevTools server keeps the connection open, so the body is read by its
+/// Content-Length.
+fn http_get(port: u16, path: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    String::from_utf8(body).unwrap()
+}
+
+impl Browser {
+    /// Starts Chromium on `url`, or returns `None` where it is missing.
+    fn open(url: &str) -> Option<Browser> {
+        let binary = find_browser()?;
+        let profile = tempfile::tempdir().unwrap();
+        let mut child = Command::new(binary)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-address=127.0.0.1",
+                "--remote-debugging-port=0",
+                "--window-size=1280,900",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("failed to start Chromium");
+
+        // Chromium prints "DevTools listening on ws://127.0.0.1:PORT/..."
+        // on stderr once the protocol is up.
+        let stderr = child.stderr.take().unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("DevTools listening on ws://127.0.0.1:") {
+                    let port = rest.split('/').next().unwrap_or_default().to_string();
+                    let _ = sender.send(port);
+                }
+            }
+        });
+        let port: u16 = receiver
+            .recv_timeout(Duration::from_secs(30))
+            .expect("Chromium did not open DevTools within 30 s")
+            .parse()
+            .unwrap();
+
+        let targets: Value = serde_json::from_str(&http_get(port, "/json/list")).unwrap();
+        let page = targets
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|target| target["type"] == "page")
+            .expect("a page target");
+        let socket_url = page["webSocketDebuggerUrl"].as_str().unwrap();
+        let (socket, _) = tungstenite::connect(socket_url).expect("DevTools socket");
+        if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+        }
+        let mut browser = Browser {
+            child,
+            socket,
+            next_id: 1,
+            _profile: profile,
+        };
+        browser.wait_loaded();
+        Some(browser)
+    }
+
+    /// Sends one protocol command and returns its result.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = json!({ "id": id, "method": method, "params": params });
+        self.socket
+            .send(Message::text(request.to_string()))
+            .unwrap();
+        loop {
+            let message = self.socket.read().expect("DevTools message");
+            let Message::Text(text) = message else {
+                continue;
+            };
+            let reply: Value = serde_json::from_str(text.as_str()).unwrap();
+            if reply["id"] == id {
+                if let Some(error) = reply.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return reply["result"].clone();
+            }
+        }
+    }
+
+    /// Evaluates `expression` in the page and returns its value.
+    fn eval(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true }),
+        );
+        if let Some(exception) = result.get("exceptionDetails") {
+            panic!("{expression} threw: {exception}");
+        }
+        result["result"]["value"].clone()
+    }
+
+    /// Waits until a document from the server, not the blank start page,
+    /// has loaded.
+    fn wait_loaded(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let loaded = "location.protocol === 'http:' && document.readyState === 'complete'";
+        while self.eval(loaded) != true {
+            assert!(Instant::now() < deadline, "page did not load within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn navigate(&mut self, url: &str) {
+        self.call("Page.navigate", json!({ "url": url }));
+        // Navigation starts asynchronously: wait for the new document.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.eval("location.href") != url {
+            assert!(Instant::now() < deadline, "did not navigate to {url}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.wait_loaded();
+    }
+
+    /// Emulates a phone of 390 × 844 CSS pixels and reloads.
+    fn phone(&mut self) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+        );
+        let url = self.eval("location.href");
+        self.navigate(url.as_str().unwrap());
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// JavaScript that returns the cells' text of every row of `selector`.
+fn rows_of(selector: &str) -> String {
+    format!(
+        "[...document.querySelectorAll('{selector} tr')].map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+}
+
+fn text_rows(value: &Value) -> Vec<Vec<String>> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row.as_array()
+                .unwrap()
+                .iter()
+                .map(|cell| cell.as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+fn number(value: &Value) -> String {
+    let n = value.as_f64().unwrap();
+    if n.fract() == 0.0 {
+        format!("{n:.0}")
+    } else {
+        format!("{n}")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attendance_page_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let server = support::Server::start(&config);
+    let report: Value = reqwest::get(server.url("/api/v1/attendance/monthly?month=2026-11"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    let url = server.url("/ui/attendance?month=2026-11");
+    let checks = tokio::task::spawn_blocking(move || {
+        let Some(mut browser) = Browser::open(&url) else {
+            return;
+        };
+
+        // The heading and the tab title a person sees.
+        assert_eq!(
+            browser.eval("document.title"),
+            "2026年11月 考勤月报 - 某县政务服务中心 东大厅"
+        );
+        assert_eq!(browser.eval("document.querySelector('h2').innerText"), "2026年11月 考勤月报");
+        // Nothing was loaded besides the page itself: the box is offline.
+        assert_eq!(browser.eval("performance.getEntriesByType('resource').map(e => e.name)"), json!([]));
+
+        // The summary table: a header, one row per person, then 合计.
+        let rows = text_rows(&browser.eval(&rows_of("table.summary")));
+        let people = report["people"].as_array().unwrap();
+        assert_eq!(rows.len(), 1 + people.len() + 1);
+        assert_eq!(rows[0][..6], ["人员编号", "姓名", "窗口单位", "迟到", "早退", "缺卡"]);
+        let mut late_sum = 0.0;
+        for (person, row) in people.iter().zip(&rows[1..]) {
+            let totals = &person["totals"];
+            assert_eq!(row[0], person["id"].as_str().unwrap());
+            assert_eq!(row[1], person["name"].as_str().unwrap());
+            assert_eq!(row[3], number(&totals["late"]), "late of {}", row[0]);
+            assert_eq!(row[4], number(&totals["early"]), "early of {}", row[0]);
+            assert_eq!(row[5], number(&totals["missing_punches"]), "missing of {}", row[0]);
+            assert_eq!(row[6], number(&totals["absent_days"]), "absent of {}", row[0]);
+            assert_eq!(row[9], number(&totals["attendance_score"]), "score of {}", row[0]);
+            late_sum += totals["late"].as_f64().unwrap();
+        }
+        let total = rows.last().unwrap();
+        assert_eq!(total[0], "合计");
+        assert_eq!(total[1], format!("{} 人", people.len()));
+        assert_eq!(total[3], number(&json!(late_sum)));
+
+        // Late counts are on a light orange background.
+        let late_background = browser.eval(
+            "getComputedStyle(document.querySelector('table.summary td.late')).backgroundColor",
+        );
+        assert_eq!(late_background, "rgb(255, 241, 194)");
+
+        // A person's days fold out on a click.
+        let first_days = "document.querySelector('details')";
+        let table_visible = format!("{first_days}.querySelector('table').checkVisibility()");
+        assert_eq!(browser.eval(&table_visible), false);
+        browser.eval(&format!("{first_days}.querySelector('summary').click()"));
+        assert_eq!(browser.eval(&table_visible), true);
+        let days = text_rows(&browser.eval(&format!(
+            "[...{first_days}.querySelectorAll('tr')].map(r => [...r.cells].map(c => c.innerText.trim()))"
+        )));
+        let working_days = report["working_days"].as_array().unwrap().len();
+        assert_eq!(days.len(), 1 + working_days);
+        assert_eq!(days[0][0], "日期");
+        assert_eq!(days[1][0], "11-02", "the first working day of November 2026");
+
+        // On a phone the page never scrolls sideways; the wide table
+        // scrolls inside its own box.
+        browser.phone();
+        assert_eq!(browser.eval("window.innerWidth"), 390);
+        assert_eq!(
+            browser.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+            true
+        );
+        assert_eq!(
+            browser.eval(
+                "(() => { const box = document.querySelector('.scroll'); return box.scrollWidth > box.clientWidth; })()"
+            ),
+            true
+        );
+
+        // Printed: no navigation, forms or buttons; the table stays.
+        browser.call("Emulation.setEmulatedMedia", json!({ "media": "print" }));
+        for hidden in ["nav", "form.month", ".actions", "h2.no-print"] {
+            assert_eq!(
+                browser.eval(&format!("getComputedStyle(document.querySelector('{hidden}')).display")),
+                "none",
+                "{hidden} when printed"
+            );
+        }
+        assert_eq!(
+            browser.eval("getComputedStyle(document.querySelector('table.summary')).display"),
+            "table"
+        );
+        let pdf = browser.call("Page.printToPDF", json!({ "landscape": true }));
+        let data = pdf["data"].as_str().unwrap();
+        assert!(data.starts_with("JVBERi0"), "a PDF starts with %PDF-");
+    })
+    .await;
+    if let Err(error) = checks {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_and_error_pages_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let server = support::Server::start(&config);
+
+    // The root leads to the device status page.
+    let root = server.url("/");
+    let devices_url = server.url("/ui/devices");
+    let bad_month = server.url("/ui/attendance?month=2026-13");
+    let status = reqwest::get(&bad_month).await.unwrap().status();
+    assert_eq!(status, 400);
+
+    let checks = tokio::task::spawn_blocking(move || {
+        let Some(mut browser) = Browser::open(&root) else {
+            return;
+        };
+        assert_eq!(browser.eval("location.href"), devices_url);
+        assert_eq!(browser.eval("document.title"), "设备状态");
+        assert_eq!(
+            browser.eval("document.querySelector('#summary').innerText"),
+            "未配置设备。考勤数据通过导入 U 盘文件录入。"
+        );
+        assert_eq!(
+            browser.eval("document.querySelector('#journal').innerText"),
+            "数据写入正常"
+        );
+        assert_eq!(
+            browser.eval("getComputedStyle(document.querySelector('#journal')).backgroundColor"),
+            "rgb(218, 251, 225)"
+        );
+        assert_eq!(
+            browser.eval("document.querySelector('meta[http-equiv=refresh]').content"),
+            "30"
+        );
+
+        browser.navigate(&bad_month);
+        assert_eq!(
+            browser.eval("document.querySelector('.banner').innerText"),
+            "月份“2026-13”格式不对，请按“年-月”填写，例如 2026-11。"
+        );
+    })
+    .await;
+    if let Err(error) = checks {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
