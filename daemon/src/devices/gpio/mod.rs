@@ -159,7 +159,7 @@ fn role_of(pin: u8, roles: &[(u8, String)]) -> String {
         .map_or_else(|| format!("on pin {pin}"), |(_, role)| role.clone())
 }
 
-/// Why a device task's loop ended.
+/// Reason a device task's loop ended.
 #[derive(Debug)]
 enum TaskEnd {
     /// The daemon is stopping and the device finished what it had in hand.
