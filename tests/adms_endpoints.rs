@@ -36,9 +36,13 @@ fn upload_target(table: &str, stamp: u64) -> String {
 }
 
 fn start(extra_adms: &str) -> (tempfile::TempDir, Daemon) {
+    start_logging(extra_adms, "info")
+}
+
+fn start_logging(extra_adms: &str, log_filter: &str) -> (tempfile::TempDir, Daemon) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = write_config(dir.path(), free_port(), extra_adms, "");
-    let daemon = Daemon::start(&config, "info");
+    let daemon = Daemon::start(&config, log_filter);
     (dir, daemon)
 }
 
@@ -356,4 +360,73 @@ fn bad_requests_get_plain_text() {
     // The daemon still serves after all of it.
     let handshake = send(daemon.adms, "GET", &handshake_target(), b"").expect("handshake");
     assert_eq!(handshake.status, 200);
+}
+
+#[test]
+fn large_backlog_committed_in_parts() {
+    // The journal logs each commit with its event count at debug level.
+    let (dir, daemon) = start_logging("", "hallbox=debug");
+    let journal = dir.path().join("journal.sqlite");
+
+    // 25,000 punches take three commits of at most 10,000; the clock gets
+    // one OK for all of them.
+    let start = NaiveDateTime::parse_from_str("2025-01-02 07:00:00", "%Y-%m-%d %H:%M:%S")
+        .expect("valid time");
+    let body: String = (0..25_000)
+        .map(|index| {
+            let time = start + chrono::Duration::seconds(11 * index);
+            format!(
+                "{}\t{}\t0\t15\t0\t0\t0\t0\t0\t{index}\r\n",
+                1000 + index % 50,
+                time.format("%Y-%m-%d %H:%M:%S")
+            )
+        })
+        .collect();
+    let response = send(
+        daemon.adms,
+        "POST",
+        &upload_target("ATTLOG", 777),
+        body.as_bytes(),
+    )
+    .expect("upload");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.text(), "OK: 25000");
+
+    let punches = journal_events(&journal, EventKind::Punch);
+    assert_eq!(punches.len(), 25_000);
+
+    // One stamp record, committed with the last part, after every punch.
+    let stamps: Vec<_> = journal_events(&journal, EventKind::DeviceRecord)
+        .into_iter()
+        .filter(|event| event.payload["record"] == "upload_stamp")
+        .collect();
+    assert_eq!(stamps.len(), 1);
+    assert_eq!(stamps[0].payload["stamp"], 777);
+    let last_punch = punches.iter().map(|punch| punch.seq).max().unwrap_or(0);
+    assert!(
+        stamps[0].seq > last_punch,
+        "stamp stored before the last punch"
+    );
+
+    // Two commits of 10,000 punches, then 5,000 punches and the stamp.
+    // Commits of one event are the clock's status.
+    let commit_sizes = || -> Vec<String> {
+        daemon
+            .log_lines("appended batch to journal")
+            .iter()
+            .filter_map(|line| line.split(" events=").nth(1))
+            .filter_map(|rest| rest.split(' ').next())
+            .filter(|size| *size != "1")
+            .map(str::to_string)
+            .collect()
+    };
+    adms_support::wait_for(Duration::from_secs(5), || commit_sizes().len() >= 3);
+    assert_eq!(commit_sizes(), ["10000", "10000", "5001"]);
+
+    let handshake = send(daemon.adms, "GET", &handshake_target(), b"").expect("handshake");
+    assert!(
+        handshake.text().contains("\nATTLOGStamp=777\n"),
+        "{}",
+        handshake.text()
+    );
 }

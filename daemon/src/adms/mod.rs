@@ -10,10 +10,10 @@
 //! bearer tokens. Only the serial numbers of `[[adms.clock]]` are served.
 //!
 //! An upload is answered `OK` only after its records are committed to the
-//! journal, in one transaction together with the batch's upload stamp. A
-//! batch that fails to commit gets an error status and no `OK`, so the clock
-//! sends it again; a resent punch has the same idempotency key as before
-//! and is stored once. The stamps go back to the clock in every handshake,
+//! journal, and the batch's upload stamp with them (with the last part of a
+//! large upload). A batch that fails to commit gets an error status and no
+//! `OK`, so the clock sends it again. A resent punch has the same
+//! idempotency key as before and is stored once. The stamps go back to the clock in every handshake,
 //! so a restarted clock or box resumes after the last stored batch.
 //!
 //! A task watches every clock's last contact: a clock silent for longer

@@ -139,29 +139,28 @@ impl UploadContext {
     }
 }
 
-/// Converts an ATTLOG body into punch events.
+/// Converts an ATTLOG body into punch events; see [`punch_events`].
+pub fn punch_batch(body: &[u8], context: &UploadContext) -> RecordBatch {
+    let parsed = parse_attlog(body);
+    let mut batch = punch_events(&parsed.records, context);
+    batch.rejected.extend(rejected_lines(parsed.rejected));
+    batch.rejected.sort_by_key(|rejection| rejection.line);
+    batch
+}
+
+/// Converts parsed ATTLOG punches into punch events.
 ///
 /// Each punch keeps the clock's time as `device_time` and the box's time as
 /// `received_at`. `clock_skew_seconds` is the box's local time minus the
 /// clock's local time of the punch, and `clock_skew_flag` is set when its
 /// magnitude exceeds `max_skew_secs`. A punch resent by the clock gets the
-/// same idempotency key as before, so the journal stores it once.
-pub fn punch_batch(body: &[u8], context: &UploadContext) -> RecordBatch {
-    let parsed = parse_attlog(body);
-    let mut batch = RecordBatch {
-        rejected: parsed
-            .rejected
-            .into_iter()
-            .map(|rejection| RejectedLine {
-                line: rejection.line,
-                reason: rejection.reason.into(),
-            })
-            .collect(),
-        ..RecordBatch::default()
-    };
-
+/// same idempotency key as before, so the journal stores it once. A punch
+/// dated outside `limits` is rejected, but its skew still counts for
+/// `newest_skew_secs`.
+pub fn punch_events(punches: &[PushPunch], context: &UploadContext) -> RecordBatch {
+    let mut batch = RecordBatch::default();
     let box_local = utc_to_local(context.zone, context.received_at);
-    for punch in &parsed.records {
+    for punch in punches {
         let skew = skew_secs(box_local, punch.local_time);
         batch.newest_skew_secs = Some(match batch.newest_skew_secs {
             Some(newest) => newest.min(skew),
@@ -175,7 +174,6 @@ pub fn punch_batch(body: &[u8], context: &UploadContext) -> RecordBatch {
             }),
         }
     }
-    batch.rejected.sort_by_key(|rejection| rejection.line);
     batch
 }
 
@@ -356,7 +354,8 @@ pub fn stamp_subject(table: &str) -> String {
     format!("stamp:{table}")
 }
 
-fn rejected_lines(rejections: Vec<hallbox_drivers::adms::Rejection>) -> Vec<RejectedLine> {
+/// Converts the parser's rejections into rejected lines.
+pub fn rejected_lines(rejections: Vec<hallbox_drivers::adms::Rejection>) -> Vec<RejectedLine> {
     rejections
         .into_iter()
         .map(|rejection| RejectedLine {
