@@ -37,7 +37,12 @@ const LINES: Lines = Lines { d0: D0, d1: D1 };
 /// maps card 123/45678 to S001. The five-button keypad `kp-w01` is on BCM
 /// 5, 6, 13, 19 and 26 for window W01.
 fn write_config(dir: &Path) -> PathBuf {
-    write_config_text(dir, CONFIG)
+    // The test tokens, so the report can be read with a bureau token.
+    let text = format!(
+        "{CONFIG}\n{}",
+        support::token_section(&support::TOKENS[..3])
+    );
+    write_config_text(dir, &text)
 }
 
 fn write_config_text(dir: &Path, text: &str) -> PathBuf {
@@ -395,9 +400,7 @@ async fn get_json(
             .expect("serve the API");
     });
 
-    let response = reqwest::get(format!("http://{address}{path}"))
-        .await
-        .expect("GET the report");
+    let response = support::get_as("bureau-1", &format!("http://{address}{path}")).await;
     assert_eq!(response.status(), 200, "GET {path}");
     let body: Value = response.json().await.expect("a JSON body");
     server.abort();
