@@ -278,6 +278,10 @@ async fn report_of_a_month_over_http() {
     assert_eq!(p1["totals"]["early"], 0);
     assert_eq!(p1["totals"]["days_evaluated"], 1);
     assert_eq!(p1["totals"]["days_pending"], 20);
+    // The journal starts on 11-02, so January to October are not counted
+    // as absence: the year has no absence occurrence.
+    assert_eq!(p1["totals"]["absence_occurrences_year"], 0);
+    assert_eq!(p1["totals"]["return_to_department"], false);
 
     // 1002: in at 08:31:00 (late 1), out at 17:59:59 (early 1). The morning
     // has no sign-out (early) and the afternoon no sign-in (late): late 2,
@@ -295,6 +299,29 @@ async fn report_of_a_month_over_http() {
     assert_eq!(unknown.len(), 1);
     assert_eq!(unknown[0]["pin"], "1003");
     assert_eq!(unknown[0]["count"], 1);
+}
+
+#[test]
+fn report_refuses_a_missing_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path());
+    let output = support::run(&[
+        "report",
+        "--month",
+        "2026-11",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        !dir.path().join("journal.sqlite").exists(),
+        "report must not create a journal"
+    );
 }
 
 #[test]

@@ -121,8 +121,12 @@ pub fn report(
         None => utc_to_local(config.site.time_zone, now),
     };
 
-    // Opening the writer first creates and migrates a new journal.
-    drop(open_journal(&config)?);
+    if !config.journal.path.exists() {
+        bail!(
+            "journal '{}' does not exist: import an export with `hallbox import attlog` or start the daemon with `hallbox serve` first",
+            config.journal.path.display()
+        );
+    }
     let reader = JournalReader::open(&config.journal.path)?;
     let data = report::load(&config, &reader, month, true)?;
     let result = report::evaluate(&config, &data, month, as_of, now)?;

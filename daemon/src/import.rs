@@ -74,7 +74,10 @@ pub fn time_limits(settings: &ImportSettings, zone: Tz, now: DateTime<Utc>) -> T
         .earliest
         .and_hms_opt(0, 0, 0)
         .expect("midnight exists");
-    let latest = crate::time::utc_to_local(zone, now) + settings.max_future;
+    let local_now = crate::time::utc_to_local(zone, now);
+    let latest = local_now
+        .checked_add_signed(settings.max_future)
+        .unwrap_or(NaiveDateTime::MAX);
     TimeLimits { earliest, latest }
 }
 

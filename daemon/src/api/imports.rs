@@ -54,6 +54,16 @@ pub async fn attlog(
             ImportError::InvalidDevice(_) => {
                 ApiError::bad_request("invalid_device", error.to_string())
             }
+            ImportError::Journal { ref source, .. }
+                if matches!(**source, crate::journal::JournalError::Busy { .. }) =>
+            {
+                tracing::warn!(device = %device, "import rejected: the journal is busy with another write");
+                ApiError {
+                    status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    code: "journal_busy",
+                    message: "the journal is busy with another import, so nothing of this export was stored: send it again in a minute".to_string(),
+                }
+            }
             other => ApiError::internal("failed to import the export", &other),
         })?;
         Ok(Json(summary))

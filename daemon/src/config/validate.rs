@@ -305,16 +305,21 @@ fn describe_calendar_error(error: &CalendarError, source: &Path, base_dir: &Path
     }
 }
 
+/// Longest accepted clock lead in `import.max_future_minutes`: one year. A
+/// clock further ahead is broken, and larger values would overflow times.
+const MAX_FUTURE_MINUTES: i64 = 366 * 24 * 60;
+
 fn validate_import(input: &ImportInput, problems: &mut Problems) -> Option<ImportSettings> {
     let earliest = problems.check("import.earliest", parse_date(&input.earliest));
     let max_future = problems.check(
         "import.max_future_minutes",
-        (input.max_future_minutes >= 0)
+        (0..=MAX_FUTURE_MINUTES)
+            .contains(&input.max_future_minutes)
             .then(|| chrono::Duration::try_minutes(input.max_future_minutes))
             .flatten()
             .ok_or_else(|| {
                 format!(
-                    "invalid number of minutes {}: expected 0 or more such as 1440 (one day)",
+                    "invalid number of minutes {}: expected 0 to {MAX_FUTURE_MINUTES} (one year), such as 1440 (one day)",
                     input.max_future_minutes
                 )
             }),

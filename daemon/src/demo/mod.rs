@@ -103,7 +103,14 @@ pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Re
 
     let mut journal = Journal::open(&config.journal.path)?;
     let now = Utc::now();
-    let limits = import::time_limits(&config.import, config.site.time_zone, now);
+    // The demo month is fixed, so a machine whose clock is before it still
+    // accepts its punches.
+    let mut limits = import::time_limits(&config.import, config.site.time_zone, now);
+    let month_end = DEMO_MONTH
+        .next_first_day()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists");
+    limits.latest = limits.latest.max(month_end);
     let summary = import::import_attlog(
         &mut journal,
         export.as_bytes(),

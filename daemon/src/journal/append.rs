@@ -136,7 +136,7 @@ impl Journal {
             stored,
             duplicates = count as i64 - stored,
             last_seq = tip.seq,
-            "appended events to journal"
+            "appended batch to journal"
         );
         Ok(stored.unsigned_abs())
     }

@@ -287,6 +287,12 @@ impl JournalReader {
         self.events_between(EventKind::Punch, from, to)
     }
 
+    /// Returns the device time of the earliest punch in the journal, or
+    /// `None` when it holds no punch.
+    pub fn first_punch_time(&self) -> Result<Option<DateTime<Utc>>, JournalError> {
+        query::first_punch_time(&self.conn, &self.path)
+    }
+
     /// Returns the punches whose device time lies in `[from, to)` with only
     /// the columns the attendance rules read, ordered by device time, then
     /// by sequence number; the status key only `with_status`.

@@ -333,3 +333,29 @@ pub(crate) fn punch_rows_between(
     }
     Ok(punches)
 }
+
+/// Returns the device time of the earliest punch, or `None` without punches.
+pub(crate) fn first_punch_time(
+    conn: &Connection,
+    path: &Path,
+) -> Result<Option<DateTime<Utc>>, JournalError> {
+    let operation = "find the first punch";
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT min(device_time) FROM events WHERE kind = 'punch'",
+            [],
+            |row| row.get(0),
+        )
+        .during(path, operation)?;
+    match text {
+        None => Ok(None),
+        Some(text) => parse_time(&text)
+            .map(Some)
+            .map_err(|error| JournalError::InvalidRow {
+                path: path.to_path_buf(),
+                seq: 0,
+                column: "device_time",
+                reason: format!("'{text}' is not an RFC 3339 time ({error})"),
+            }),
+    }
+}

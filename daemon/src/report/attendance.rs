@@ -53,7 +53,6 @@ pub struct UnitInfo {
 #[derive(Debug, Serialize)]
 pub struct AttendanceReport<'a> {
     pub site: &'a str,
-    pub month: String,
     pub time_zone: String,
     pub generated_at: DateTime<Utc>,
     pub checkpoints: Vec<CheckpointInfo>,
@@ -111,6 +110,20 @@ pub fn load(
     let from = midnight(year_start);
     let to = midnight(month.next_first_day());
 
+    // The box knows nothing of the days before its first punch, so they
+    // are not judged: a box installed in November must not count January
+    // to October as absence.
+    let records_start = reader
+        .first_punch_time()?
+        .map(|first| utc_to_local(zone, first).date());
+    let mut people = roster(config);
+    for person in &mut people {
+        person.start = match (person.start, records_start) {
+            (Some(start), Some(first)) => Some(start.max(first)),
+            (start, first) => start.or(first),
+        };
+    }
+
     let rows = reader.punch_rows_between(from, to, punch_lists)?;
     let punches = rows
         .into_iter()
@@ -127,7 +140,7 @@ pub fn load(
         })
         .collect();
     Ok(ReportData {
-        people: roster(config),
+        people,
         punches,
         punch_lists,
     })
@@ -158,7 +171,6 @@ pub fn evaluate<'a>(
     }
     Ok(AttendanceReport {
         site: &config.site.name,
-        month: month.to_string(),
         time_zone: config.site.time_zone.name().to_string(),
         generated_at,
         checkpoints: config

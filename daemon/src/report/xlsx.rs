@@ -341,7 +341,10 @@ fn notes_sheet(
     sheet.set_column_width(2, 20)?;
     sheet.set_column_width(3, 40)?;
 
-    let month = &report.month;
+    let month = &format!(
+        "{:04}-{:02}",
+        report.attendance.year, report.attendance.month
+    );
     sheet.write_string_with_format(
         0,
         0,

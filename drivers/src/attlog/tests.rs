@@ -4,9 +4,13 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::*;
 
-/// Real export of an office clock, 2020 to 2022, present only on
-/// development machines. `HALLBOX_REAL_ATTLOG` overrides the path.
-const REAL_EXPORT: &str = "/work/shared/data/real/office-2020-attlog.dat";
+/// Real export of an office clock, 2020 to 2022, kept in `shared/data`
+/// beside the repository on development machines and in CI.
+/// `HALLBOX_REAL_ATTLOG` overrides the path.
+const REAL_EXPORT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../shared/data/real/office-2020-attlog.dat"
+);
 
 fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(year, month, day)
