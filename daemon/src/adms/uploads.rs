@@ -285,10 +285,17 @@ fn note_rejections(state: &AdmsState, clock: &Clock, table: &str, rejected: &mut
     let Some(first) = rejected.first() else {
         return;
     };
+    // Punches are rejected from ATTLOG; the other tables carry records.
+    let kind = if table == "ATTLOG" {
+        "punch"
+    } else {
+        "device_record"
+    };
     {
         let mut clock_state = clock.state();
         for rejection in rejected {
             clock_state.count_rejection(rejection.reason.code());
+            crate::metrics::event_rejected(&clock.config.id, kind, rejection.reason.code());
         }
     }
     if let Some(suppressed) = state.throttle(&format!("rejected:{}", clock.config.id)) {
