@@ -36,13 +36,9 @@ fn upload_target(table: &str, stamp: u64) -> String {
 }
 
 fn start(extra_adms: &str) -> (tempfile::TempDir, Daemon) {
-    start_logging(extra_adms, "info")
-}
-
-fn start_logging(extra_adms: &str, log_filter: &str) -> (tempfile::TempDir, Daemon) {
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = write_config(dir.path(), free_port(), extra_adms, "");
-    let daemon = Daemon::start(&config, log_filter);
+    let daemon = Daemon::start(&config, "info");
     (dir, daemon)
 }
 
@@ -152,6 +148,9 @@ fn attlog_stored_once_and_stamped() {
     let warning = daemon.log_lines("rejected lines of an upload").join("\n");
     assert!(warning.contains("first_line=2"), "{warning}");
     assert!(warning.contains("tab-separated column"), "{warning}");
+    let rejected =
+        r#"hallbox_events_rejected_total{device="face-1",kind="punch",reason="too_few_columns"}"#;
+    assert_eq!(daemon.metric(rejected), Some(1.0));
 }
 
 #[test]
@@ -364,9 +363,14 @@ fn bad_requests_get_plain_text() {
 
 #[test]
 fn large_backlog_committed_in_parts() {
-    // The journal logs each commit with its event count at debug level.
-    let (dir, daemon) = start_logging("", "hallbox=debug");
+    let (dir, daemon) = start("");
     let journal = dir.path().join("journal.sqlite");
+
+    // The first request commits the clock's "connected" status; after it
+    // only the upload commits.
+    send(daemon.adms, "GET", &handshake_target(), b"").expect("handshake");
+    let commits = "hallbox_journal_commit_duration_seconds_count";
+    let commits_before = daemon.metric(commits).expect("commit count");
 
     // 25,000 punches take three commits of at most 10,000; the clock gets
     // one OK for all of them.
@@ -408,20 +412,9 @@ fn large_backlog_committed_in_parts() {
         "stamp stored before the last punch"
     );
 
-    // Two commits of 10,000 punches, then 5,000 punches and the stamp.
-    // Commits of one event are the clock's status.
-    let commit_sizes = || -> Vec<String> {
-        daemon
-            .log_lines("appended batch to journal")
-            .iter()
-            .filter_map(|line| line.split(" events=").nth(1))
-            .filter_map(|rest| rest.split(' ').next())
-            .filter(|size| *size != "1")
-            .map(str::to_string)
-            .collect()
-    };
-    adms_support::wait_for(Duration::from_secs(5), || commit_sizes().len() >= 3);
-    assert_eq!(commit_sizes(), ["10000", "10000", "5001"]);
+    // Two commits of 10,000 punches, then 5,000 punches with the stamp.
+    let commits_after = daemon.metric(commits).expect("commit count");
+    assert_eq!(commits_after - commits_before, 3.0);
 
     let handshake = send(daemon.adms, "GET", &handshake_target(), b"").expect("handshake");
     assert!(

@@ -131,6 +131,9 @@ pub trait EdgeSource: Send {
     ///
     /// Returns [`EdgeError::EdgesLost`] once per loss and then continues with
     /// the following edges. Any other error ends the stream.
+    ///
+    /// The future is cancel safe: dropping it before it completes, as
+    /// `tokio::select!` does when a timer fires first, loses no edge.
     fn next_edge(&mut self) -> impl Future<Output = Result<Edge, EdgeError>> + Send;
 }
 
@@ -364,7 +367,7 @@ impl ReplayEdgeSource {
 
 impl EdgeSource for ReplayEdgeSource {
     async fn next_edge(&mut self) -> Result<Edge, EdgeError> {
-        let edge = self.edges.pop_front().ok_or(EdgeError::ReplayFinished)?;
+        let edge = *self.edges.front().ok_or(EdgeError::ReplayFinished)?;
         if self.paced {
             let (start, first) = *self
                 .origin
@@ -373,6 +376,9 @@ impl EdgeSource for ReplayEdgeSource {
             let offset = edge.timestamp.saturating_sub(first);
             tokio::time::sleep_until(start + offset).await;
         }
+        // The edge leaves the list only once it is delivered, so a call
+        // dropped while it sleeps loses nothing.
+        self.edges.pop_front();
         Ok(edge)
     }
 }
@@ -703,6 +709,26 @@ mod tests {
         assert_eq!(source.next_edge().await, Ok(edges[0]));
         assert_eq!(source.next_edge().await, Ok(edges[1]));
         assert_eq!(source.next_edge().await, Err(EdgeError::ReplayFinished));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replay_paced_cancel_safe() {
+        let edges = vec![
+            Edge::falling(3, Duration::from_millis(10)),
+            Edge::rising(3, Duration::from_millis(60)),
+        ];
+        let mut source = ReplayEdgeSource::paced(edges.clone());
+        assert_eq!(source.next_edge().await, Ok(edges[0]));
+
+        // A timer that fires 20 ms into the 50 ms wait drops the call.
+        let timed_out = tokio::time::timeout(Duration::from_millis(20), source.next_edge()).await;
+        assert!(timed_out.is_err());
+        assert_eq!(source.remaining(), 1);
+
+        // The next call still delivers the edge, on its recorded schedule.
+        let start = tokio::time::Instant::now();
+        assert_eq!(source.next_edge().await, Ok(edges[1]));
+        assert_eq!(start.elapsed(), Duration::from_millis(30));
     }
 
     #[tokio::test(start_paused = true)]

@@ -9,6 +9,7 @@ pub mod attlog;
 pub mod button;
 pub mod edge;
 pub mod fingerprint;
+pub mod gpio;
 pub mod keypad;
 pub mod pty;
 pub mod serial;

@@ -26,8 +26,9 @@ pub fn free_port() -> u16 {
 
 /// Writes `hallbox.toml` into `dir` with the journal in `dir`, the API on an
 /// ephemeral port, the ADMS listener on `adms_port`, one clock
-/// ([`SERIAL`], [`CLOCK_ID`]), and `extra_adms` added to the `[adms]`
-/// section. Returns the file's path.
+/// ([`SERIAL`], [`CLOCK_ID`]), `extra_adms` added to the `[adms]` section
+/// and `extra_clocks` (more `[[adms.clock]]` entries) after the clock.
+/// Returns the file's path.
 pub fn write_config(dir: &Path, adms_port: u16, extra_adms: &str, extra_clocks: &str) -> PathBuf {
     let text = format!(
         r#"
@@ -61,6 +62,8 @@ pub struct Daemon {
     child: Child,
     /// Address of the ADMS listener.
     pub adms: SocketAddr,
+    /// Address of the API.
+    pub api: SocketAddr,
     /// Lines the daemon wrote to stderr (its log), shared with a reader
     /// thread.
     pub log: Arc<Mutex<Vec<String>>>,
@@ -100,14 +103,14 @@ impl Daemon {
                 if let Some(address) = line.strip_prefix("hallbox: adms listening on http://") {
                     adms = address.parse::<SocketAddr>().ok();
                 }
-                if line.starts_with("hallbox: serving on ") {
-                    let _ = sender.send(adms);
+                if let Some(api) = line.strip_prefix("hallbox: serving on http://") {
+                    let _ = sender.send(adms.zip(api.parse::<SocketAddr>().ok()));
                 }
             }
         });
 
-        let adms = match receiver.recv_timeout(Duration::from_secs(30)) {
-            Ok(Some(adms)) => adms,
+        let (adms, api) = match receiver.recv_timeout(Duration::from_secs(30)) {
+            Ok(Some(addresses)) => addresses,
             Ok(None) => {
                 let _ = child.kill();
                 panic!("hallbox serve started without the ADMS listener line");
@@ -118,7 +121,29 @@ impl Daemon {
                 panic!("hallbox serve did not report its addresses within 30 s; log:\n{log}");
             }
         };
-        Daemon { child, adms, log }
+        Daemon {
+            child,
+            adms,
+            api,
+            log,
+        }
+    }
+
+    /// Returns the API's `/metrics` text.
+    pub fn metrics(&self) -> String {
+        let response = send(self.api, "GET", "/metrics", b"").expect("GET /metrics");
+        assert_eq!(response.status, 200, "{}", response.text());
+        response.text()
+    }
+
+    /// Returns the value of the metric line that starts with `series`
+    /// (name and labels), or `None` when there is no such line.
+    pub fn metric(&self, series: &str) -> Option<f64> {
+        self.metrics().lines().find_map(|line| {
+            line.strip_prefix(series)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .and_then(|value| value.trim().parse().ok())
+        })
     }
 
     /// Kills the process with SIGKILL and waits for it.

@@ -16,6 +16,7 @@ use tracing::{info, warn, Instrument};
 use super::clock::{Clock, ClockState, Link};
 use super::AdmsState;
 use crate::journal::{EventKind, NewEvent};
+use crate::metrics;
 
 /// How often the health task looks at every clock's last contact.
 const HEALTH_TICK: Duration = Duration::from_secs(1);
@@ -36,17 +37,20 @@ pub(super) async fn watch(state: Arc<AdmsState>) {
 /// Records a request from `clock`, and journals it as connected again when
 /// it was not.
 pub(super) async fn note_contact(state: &AdmsState, clock: &Clock, address: IpAddr) {
-    // The metrics count a clock as lost from the daemon's start until its
-    // first request, whatever link state the journal restored.
-    crate::metrics::device_connected(&clock.config.id, true);
-    let changed = {
+    let (first_contact, changed) = {
         let mut clock_state = clock.state();
+        let first_contact = !clock_state.contacted;
         clock_state.last_contact = Instant::now();
         clock_state.contacted = true;
         clock_state.address = Some(address);
         clock_state.counters.requests += 1;
-        clock_state.link != Link::Connected
+        (first_contact, clock_state.link != Link::Connected)
     };
+    // The journal may already hold "connected" from the run before, but the
+    // metrics start at "not connected" in every run.
+    if first_contact || changed {
+        metrics::device_connected(&clock.config.id, true);
+    }
     if !changed {
         return;
     }
@@ -82,7 +86,6 @@ async fn check_silence(state: &AdmsState, clock: &Clock) {
             return;
         }
         clock_state.link = Link::Lost;
-        crate::metrics::device_connected(&clock.config.id, false);
         (
             clock_state.last_contact.elapsed(),
             clock_state.address,
@@ -104,6 +107,7 @@ async fn check_silence(state: &AdmsState, clock: &Clock) {
             silence.as_secs()
         )
     };
+    metrics::device_connected(&clock.config.id, false);
     warn!(reason = %reason, "clock lost (check its power, network cable and server address)");
     journal_status(state, clock, Link::Lost, address, Some(reason)).await;
 }
@@ -127,7 +131,7 @@ async fn journal_status(
             now.timestamp_nanos_opt().unwrap_or_default()
         ),
         // The box's clock dates the change, so queries by time (the
-        // outage notes of the reports) find it.
+        // outage notes of the ratings report) find it.
         device_time: Some(now),
         received_at: now,
         subject: None,

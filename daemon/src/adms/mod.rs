@@ -9,12 +9,13 @@
 //! a listener of its own, separate from the API, because clocks cannot send
 //! bearer tokens. Only the serial numbers of `[[adms.clock]]` are served.
 //!
-//! An upload is answered `OK` only after its records are committed to the
-//! journal, and the batch's upload stamp with them (with the last part of a
-//! large upload). A batch that fails to commit gets an error status and no
-//! `OK`, so the clock sends it again. A resent punch has the same
-//! idempotency key as before and is stored once. The stamps go back to the clock in every handshake,
-//! so a restarted clock or box resumes after the last stored batch.
+//! The listener replies `OK` to an upload only after its records are
+//! committed to the journal, and the batch's upload stamp with them (with
+//! the last part of a large upload). A batch that fails to commit gets an
+//! error status and no `OK`, so the clock sends it again. A resent punch
+//! has the same idempotency key as before and is stored once. The stamps go
+//! back to the clock in every handshake, so a restarted clock or box
+//! resumes after the last stored batch.
 //!
 //! A task watches every clock's last contact: a clock silent for longer
 //! than `lost_after_delays` × `Delay` is journaled as lost, and as
@@ -32,8 +33,6 @@ mod health;
 mod listener;
 /// Upload bodies turned into journal events.
 pub mod records;
-/// Rate limit for warnings a client can trigger at will.
-mod throttle;
 /// Committing upload batches before replying `OK`.
 mod uploads;
 
@@ -44,7 +43,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU32;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::DefaultBodyLimit;
@@ -63,7 +62,6 @@ pub use clock::{ClockCounters, ClockStatus, Link, QueuedAction, SkewReading};
 
 use clock::Clock;
 use listener::ConnectionLimits;
-use throttle::LogThrottle;
 
 /// Time given to requests in flight to finish when the daemon stops.
 const STOP_GRACE: Duration = Duration::from_secs(5);
@@ -109,7 +107,6 @@ pub struct AdmsState {
     /// Configured clocks by serial number.
     clocks: BTreeMap<String, Arc<Clock>>,
     next_command_id: AtomicU32,
-    throttle: Mutex<LogThrottle>,
 }
 
 impl AdmsState {
@@ -137,7 +134,6 @@ impl AdmsState {
             ingest,
             clocks,
             next_command_id: AtomicU32::new(commands::first_command_id(Utc::now())),
-            throttle: Mutex::new(LogThrottle::default()),
         }
     }
 
@@ -189,13 +185,12 @@ impl AdmsState {
         i8::try_from(offset / 3600).unwrap_or(0)
     }
 
-    /// Returns true when a warning under `key` may be logged now, and how
-    /// many were suppressed since the last one.
+    /// Returns `Some(suppressed)` when a warning under `key` may be logged
+    /// now, with the number of repeats left out since the last one. Any
+    /// client can trigger these warnings at will, so they go through the
+    /// daemon's shared repeat limit.
     fn throttle(&self, key: &str) -> Option<u64> {
-        self.throttle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .check(key, Instant::now())
+        crate::logging::admit(&format!("adms:{key}"))
     }
 }
 
@@ -286,10 +281,11 @@ async fn start_with_limits(
         source,
     })?;
 
+    let state = Arc::new(AdmsState::new(config, ingest, restored));
+    // Until a clock's first request, readiness counts it as lost.
     for clock in &settings.clocks {
         crate::metrics::device_configured(&clock.id);
     }
-    let state = Arc::new(AdmsState::new(config, ingest, restored));
     let router = Router::new()
         .fallback(handlers::handle)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))

@@ -285,20 +285,18 @@ fn note_rejections(state: &AdmsState, clock: &Clock, table: &str, rejected: &mut
     let Some(first) = rejected.first() else {
         return;
     };
-    {
-        let mut clock_state = clock.state();
-        for rejection in rejected {
-            clock_state.count_rejection(rejection.reason.code());
-        }
-    }
-    // The event kind the lines would have become.
+    // Punches are rejected from ATTLOG; the other tables carry records.
     let kind = if table == "ATTLOG" {
         "punch"
     } else {
         "device_record"
     };
-    for rejection in rejected {
-        crate::metrics::event_rejected(&clock.config.id, kind, rejection.reason.code());
+    {
+        let mut clock_state = clock.state();
+        for rejection in rejected {
+            clock_state.count_rejection(rejection.reason.code());
+            crate::metrics::event_rejected(&clock.config.id, kind, rejection.reason.code());
+        }
     }
     if let Some(suppressed) = state.throttle(&format!("rejected:{}", clock.config.id)) {
         warn!(

@@ -86,6 +86,9 @@ pub(super) struct Input {
     /// The `[[token]]` entries; a token has no defaults.
     pub tokens: Vec<super::tokens::RawToken>,
     pub devices: Vec<super::devices::RawDevice>,
+    /// GPIO devices: their defaults are filled in by their validation.
+    pub wiegand: Vec<super::gpio::RawWiegand>,
+    pub button_keypads: Vec<super::gpio::RawButtonKeypad>,
 }
 
 #[derive(Debug)]
@@ -220,6 +223,8 @@ pub(super) fn merge(raw: RawConfig) -> Input {
             .unwrap_or(LOST_DEVICE_SECONDS),
         tokens: raw.token,
         devices: raw.device,
+        wiegand: raw.wiegand,
+        button_keypads: raw.button_keypad,
     }
 }
 

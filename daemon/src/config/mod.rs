@@ -24,6 +24,7 @@ mod attendance;
 mod defaults;
 mod devices;
 mod error;
+mod gpio;
 mod ratings;
 mod raw;
 mod roster;
@@ -46,6 +47,7 @@ use crate::rules::AttendanceSettings;
 pub use adms::{AdmsClock, AdmsSettings};
 pub use devices::{ClockLineDevice, Device, DeviceKind, FingerprintDevice, KeypadDevice};
 pub use error::{ConfigError, ConfigErrors, KeyError};
+pub use gpio::{ButtonKeypad, ConfirmOutput, Credentials, GpioDevices, WiegandReader};
 pub use tokens::TokenEntry;
 
 /// The validated configuration of one site.
@@ -66,6 +68,8 @@ pub struct Config {
     pub units: Vec<Unit>,
     /// The `[[staff]]` entries in file order.
     pub staff: Vec<Staff>,
+    /// The `[[wiegand]]` readers and `[[button_keypad]]` keypads.
+    pub gpio: GpioDevices,
     /// `[ratings]`: settings of the satisfaction keypad rules.
     pub ratings: RatingSettings,
     /// The `[[duty]]` entries in file order: who serves which window from

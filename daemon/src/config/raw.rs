@@ -36,6 +36,8 @@ pub(super) struct RawConfig {
     pub health: RawHealth,
     pub token: Vec<super::tokens::RawToken>,
     pub device: Vec<super::devices::RawDevice>,
+    pub wiegand: Vec<super::gpio::RawWiegand>,
+    pub button_keypad: Vec<super::gpio::RawButtonKeypad>,
 }
 
 /// `[site]`

@@ -16,6 +16,7 @@ use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
 use super::devices::validate_devices;
 use super::error::{ConfigErrors, Problems};
+use super::gpio::validate_gpio;
 use super::ratings::{validate_duty, validate_ratings};
 use super::raw::one_line;
 use super::roster::validate_roster;
@@ -59,6 +60,13 @@ pub(super) fn validate(
 
     // `None` comes only with a recorded problem, which returns below.
     let devices = validate_devices(&input.devices, &input.units, &input.staff, &mut problems);
+    let validated_roster = people.as_ref().map(|(u, s)| (u.as_slice(), s.as_slice()));
+    let gpio = validate_gpio(
+        &input.wiegand,
+        &input.button_keypads,
+        validated_roster,
+        &mut problems,
+    );
 
     if !problems.is_empty() {
         return Err(problems.into_errors(source));
@@ -85,6 +93,7 @@ pub(super) fn validate(
         health: health.expect(VALID),
         tokens: tokens.expect(VALID),
         devices: devices.expect(VALID),
+        gpio,
     })
 }
 

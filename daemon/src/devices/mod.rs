@@ -9,6 +9,7 @@
 pub mod clock;
 pub mod clock_line;
 pub mod fingerprint;
+pub mod gpio;
 pub mod keypad;
 pub mod link;
 
@@ -117,5 +118,8 @@ pub fn spawn_all_with_clock(
     if !config.devices.is_empty() {
         tracing::info!(devices = config.devices.len(), "started device sessions");
     }
+    // GPIO devices of a Raspberry Pi; one that cannot open its pins is
+    // journaled as lost and the rest keep running.
+    gpio::spawn_all(config, ingest, Arc::new(gpio::RppalBackend), &mut tasks);
     tasks
 }

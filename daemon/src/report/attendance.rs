@@ -159,12 +159,14 @@ pub fn load(
     let from = midnight(year_start);
     let to = midnight(month.next_first_day());
 
-    // The box knows nothing of the days before its first punch, so they
-    // are not judged: a box installed in November must not count January
-    // to October as absence.
+    // The box knows nothing of the days before its first punch, so earlier
+    // months are not judged: a box installed in November must not count
+    // January to October as absence.
+    // The reported month itself is always judged whole, so write-offs and
+    // absences in it show even before its first punch.
     let records_start = reader
         .first_punch_time()?
-        .map(|first| utc_to_local(zone, first).date());
+        .map(|first| utc_to_local(zone, first).date().min(month.first_day()));
     let mut people = roster(config);
     for person in &mut people {
         person.start = match (person.start, records_start) {

@@ -260,6 +260,27 @@ fn glitch_during_pulse() {
 }
 
 #[test]
+fn glitch_single_edge() {
+    // A lone rising edge on D0 at 7200 µs, between bit 3 and bit 4, with no
+    // falling edge before it.
+    let mut edges = encode(&Bits::card26(123, 45678), Duration::ZERO);
+    edges.insert(8, Edge::rising(D0, us(7200)));
+    assert_eq!(
+        decode_all(&mut decoder(), &edges),
+        vec![Err(Reject::MissingFallingEdge { line: D0 })]
+    );
+
+    // A lone falling edge on D1 there leaves D1 low when bit 4 falls on it.
+    let mut edges = encode(&Bits::card26(123, 45678), Duration::ZERO);
+    assert_eq!(edges[8], Edge::falling(D1, us(8200)));
+    edges.insert(8, Edge::falling(D1, us(7200)));
+    assert_eq!(
+        decode_all(&mut decoder(), &edges),
+        vec![Err(Reject::MissingRisingEdge { line: D1 })]
+    );
+}
+
+#[test]
 fn extra_valid_pulse() {
     // A well-formed 60 µs D1 pulse between bits 3 and 4 adds a 27th bit.
     let mut edges = encode(&Bits::card26(123, 45678), Duration::ZERO);
@@ -422,6 +443,91 @@ fn max_gap_limits() {
     edges[11].timestamp += ns(1);
     assert_eq!(
         decode_all(&mut decoder_with(config), &edges),
+        vec![Err(Reject::GapTooLong {
+            gap: max_gap + ns(1),
+            max: max_gap,
+        })]
+    );
+}
+
+/// Encodes `bits` with pulse `i` as wide as `widths[i % 2]` and the gap
+/// after it `gaps[i % 2]`, the first falling edge at 0.
+fn alternating_edges(bits: &Bits, widths: [Duration; 2], gaps: [Duration; 2]) -> Vec<Edge> {
+    let mut edges = Vec::new();
+    let mut fall = Duration::ZERO;
+    for (index, bit) in bits.iter().enumerate() {
+        let line = if bit { D1 } else { D0 };
+        let rise = fall + widths[index % 2];
+        edges.push(Edge::falling(line, fall));
+        edges.push(Edge::rising(line, rise));
+        fall = rise + gaps[index % 2];
+    }
+    edges
+}
+
+#[test]
+fn jitter_at_limits() {
+    // Every pulse and gap sits on a limit, alternating between the low and
+    // the high one: widths 10 and 200 µs, gaps 50 and 2700 µs.
+    let max_gap = us(2700);
+    let mut config = DecoderConfig::new(LINES);
+    config.timing.max_gap = Some(max_gap);
+    let widths = [DEFAULT_MIN_PULSE, DEFAULT_MAX_PULSE];
+    let gaps = [DEFAULT_MIN_GAP, max_gap];
+    let bits = Bits::card34(4660, 43981);
+    let card = Ok(Frame::Card34 {
+        facility: 4660,
+        card: 43981,
+    });
+    let edges = alternating_edges(&bits, widths, gaps);
+    assert_eq!(decode_all(&mut decoder_with(config), &edges), vec![card]);
+
+    // Pulse 1 (edges 2 and 3) is 200 µs wide: 1 ns more is too long.
+    let mut wide = edges.clone();
+    assert_eq!(wide[3].timestamp - wide[2].timestamp, DEFAULT_MAX_PULSE);
+    wide[3].timestamp += ns(1);
+    assert_eq!(
+        decode_all(&mut decoder_with(config), &wide),
+        vec![Err(Reject::PulseTooLong {
+            line: D0,
+            width: DEFAULT_MAX_PULSE + ns(1),
+            max: DEFAULT_MAX_PULSE,
+        })]
+    );
+
+    // Pulse 2 (edges 4 and 5) is 10 µs wide: 1 ns less is too short.
+    let mut narrow = edges.clone();
+    assert_eq!(narrow[5].timestamp - narrow[4].timestamp, DEFAULT_MIN_PULSE);
+    narrow[5].timestamp -= ns(1);
+    assert_eq!(
+        decode_all(&mut decoder_with(config), &narrow),
+        vec![Err(Reject::PulseTooShort {
+            line: D0,
+            width: DEFAULT_MIN_PULSE - ns(1),
+            min: DEFAULT_MIN_PULSE,
+        })]
+    );
+
+    // The gap after pulse 0 is 50 µs: moving pulse 1 1 ns earlier, width
+    // kept, makes it too short.
+    let mut close = edges.clone();
+    close[2].timestamp -= ns(1);
+    close[3].timestamp -= ns(1);
+    assert_eq!(
+        decode_all(&mut decoder_with(config), &close),
+        vec![Err(Reject::GapTooShort {
+            gap: DEFAULT_MIN_GAP - ns(1),
+            min: DEFAULT_MIN_GAP,
+        })]
+    );
+
+    // The gap after pulse 1 is 2700 µs: moving pulse 2 1 ns later, width
+    // kept, makes it too long.
+    let mut far = edges;
+    far[4].timestamp += ns(1);
+    far[5].timestamp += ns(1);
+    assert_eq!(
+        decode_all(&mut decoder_with(config), &far),
         vec![Err(Reject::GapTooLong {
             gap: max_gap + ns(1),
             max: max_gap,
