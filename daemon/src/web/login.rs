@@ -100,24 +100,28 @@ pub async fn logout() -> Response {
 }
 
 /// Checks the signed-in actor of a page against `roles`: without a valid
-/// token the browser goes to the sign-in form and back to `here`, and a
+/// token the browser goes to the sign-in form and back to `return_path`, and a
 /// token of another role gets a page that says so.
 pub fn page_actor(
     actor: Result<Actor, ApiError>,
     roles: &[Role],
-    here: &str,
+    return_path: &str,
 ) -> Result<Actor, Box<Response>> {
     let actor = match actor {
         Ok(actor) => actor,
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
-            let target = format!("{PATH}?next={}", percent_encode(here));
+            let target = format!("{PATH}?next={}", percent_encode(return_path));
             return Err(Box::new(Redirect::to(&target).into_response()));
         }
         Err(error) => return Err(Box::new(error.into_response())),
     };
     if actor.require(roles).is_err() {
         let message = "您的令牌无权查看此页面。请用有权限的令牌重新登录。";
-        return Err(Box::new(error_page(StatusCode::FORBIDDEN, here, message)));
+        return Err(Box::new(error_page(
+            StatusCode::FORBIDDEN,
+            return_path,
+            message,
+        )));
     }
     Ok(actor)
 }
