@@ -305,15 +305,15 @@ async fn xlsx_matches_json_report() {
     let dir = tempfile::tempdir().unwrap();
     let config = support::demo_site(dir.path());
 
-    // keypad-w01 was lost on 2026-11-05 from 10:30 to 11:15 local time
-    // (02:30 to 03:15 UTC).
+    // The clock clock-east-1 was lost on 2026-11-05 from 10:30 to 11:15
+    // local time (02:30 to 03:15 UTC).
     let mut journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
     let status = |state: &str, hour: u32, minute: u32| {
         let at = Utc.with_ymd_and_hms(2026, 11, 5, hour, minute, 0).unwrap();
         NewEvent {
             kind: EventKind::DeviceStatus,
-            device_id: "keypad-w01".to_string(),
-            idempotency_key: format!("status:keypad-w01:{state}:{hour}{minute}"),
+            device_id: "clock-east-1".to_string(),
+            idempotency_key: format!("status:clock-east-1:{state}:{hour}{minute}"),
             device_time: Some(at),
             received_at: at,
             subject: None,
@@ -420,22 +420,25 @@ async fn xlsx_matches_json_report() {
     let notes = workbook.worksheet_range("说明").unwrap();
     let texts: Vec<String> = notes.cells().map(|(_, _, data)| cell_text(data)).collect();
     assert!(texts.contains(&"某县政务服务中心 东大厅 2026年11月 考勤月报".to_string()));
-    assert!(texts.contains(&"设备中断记录".to_string()));
+    assert!(texts.contains(&"考勤机故障说明".to_string()));
+    // The outage row after its id: clock, start, end, source, text.
     let outage_row: Vec<String> = texts
         .iter()
-        .skip_while(|text| *text != "keypad-w01")
-        .take(4)
+        .skip_while(|text| *text != "clock-east-1")
+        .take(5)
         .cloned()
         .collect();
     assert_eq!(
         outage_row,
         [
-            "keypad-w01",
-            "2026-11-05 10:30",
-            "2026-11-05 11:15",
-            "end of file on the port"
+            "clock-east-1",
+            "2026-11-05 10:30:00",
+            "2026-11-05 11:15:00",
+            "设备自动记录",
+            "设备断开：end of file on the port"
         ]
     );
+    assert_eq!(report["outages"].as_array().unwrap().len(), 1);
     assert!(
         texts.contains(&"99999".to_string()),
         "the demo's unknown PIN"

@@ -141,9 +141,7 @@ pub fn report(
         (ReportFormat::Csv, CsvTable::Summary) => report::summary_csv(&result),
         (ReportFormat::Csv, CsvTable::Days) => report::days_csv(&result),
         (ReportFormat::Xlsx, _) => {
-            let outages =
-                crate::report::outages::month_outages(&reader, config.site.time_zone, month)?;
-            crate::report::xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
+            crate::report::xlsx::attendance_workbook(&result, config.site.time_zone)
                 .context("failed to write the Excel workbook")?
         }
         (ReportFormat::Csv, CsvTable::Outages) => crate::report::records::outages_csv(&result),

@@ -17,7 +17,7 @@ use crate::auth::{Actor, Role};
 use crate::calendar::CalendarError;
 use crate::report::attendance::{self as report, ReportError};
 use crate::report::records as records_report;
-use crate::report::{outages, xlsx};
+use crate::report::xlsx;
 use crate::rules::attendance::RulesError;
 use crate::time::{utc_to_local, Month};
 
@@ -95,12 +95,8 @@ pub async fn monthly(
         let response = match format {
             Format::Json => axum::Json(&result).into_response(),
             Format::Xlsx => {
-                let outages = outages::month_outages(&reader, config.site.time_zone, month)
-                    .map_err(|error| {
-                        ApiError::internal("failed to read device outages from the journal", &error)
-                    })?;
-                let bytes = xlsx::attendance_workbook(&result, &outages, config.site.time_zone)
-                    .map_err(|error| {
+                let bytes =
+                    xlsx::attendance_workbook(&result, config.site.time_zone).map_err(|error| {
                         ApiError::internal("failed to write the Excel workbook", &error)
                     })?;
                 attachment(

@@ -44,20 +44,29 @@ pub const WRITE_OFF_HEADERS: [&str; 16] = [
 
 /// Writes the month's clock outages as CSV, one row each.
 pub fn outages_csv(report: &AttendanceReport<'_>) -> Vec<u8> {
-    let rows = report.outages.iter().map(|outage| {
-        vec![
-            outage.id.to_string(),
-            outage.device.clone().unwrap_or_default(),
-            local(&outage.start),
-            outage
-                .end
-                .as_ref()
-                .map_or_else(|| "未结束".to_string(), local),
-            source_text(outage).to_string(),
-            outage_text(outage),
-        ]
-    });
-    write_table(&OUTAGE_HEADERS, rows)
+    write_table(&OUTAGE_HEADERS, outage_rows(report))
+}
+
+/// Builds the cells of [`outages_csv`], one row per outage, in the order of
+/// [`OUTAGE_HEADERS`].
+pub fn outage_rows(report: &AttendanceReport<'_>) -> Vec<Vec<String>> {
+    report
+        .outages
+        .iter()
+        .map(|outage| {
+            vec![
+                outage.id.to_string(),
+                outage.device.clone().unwrap_or_default(),
+                local(&outage.start),
+                outage
+                    .end
+                    .as_ref()
+                    .map_or_else(|| "未结束".to_string(), local),
+                source_text(outage).to_string(),
+                outage_text(outage),
+            ]
+        })
+        .collect()
 }
 
 /// Writes the month's write-offs as CSV, one row each.

@@ -18,6 +18,7 @@ use crate::report::attendance::{
     outcome_text, weekday_zh, AttendanceReport, DAY_HEADERS, SUMMARY_HEADERS,
 };
 use crate::report::outages::Outage;
+use crate::report::records::{outage_rows, OUTAGE_HEADERS};
 use crate::rules::attendance::{DayState, Outcome};
 
 /// Content type of an .xlsx file.
@@ -139,17 +140,13 @@ const SUMMED_SUMMARY_COLUMNS: std::ops::RangeInclusive<usize> = 5..=11;
 
 /// Builds the attendance workbook: the per-person totals, the day-by-day
 /// checkpoints, and the notes with the month's device outages.
-pub fn attendance_workbook(
-    report: &AttendanceReport<'_>,
-    outages: &[Outage],
-    zone: Tz,
-) -> Result<Vec<u8>, XlsxError> {
+pub fn attendance_workbook(report: &AttendanceReport<'_>, zone: Tz) -> Result<Vec<u8>, XlsxError> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
 
     summary_sheet(workbook.add_worksheet(), report, &formats)?;
     days_sheet(workbook.add_worksheet(), report, &formats)?;
-    notes_sheet(workbook.add_worksheet(), report, outages, zone, &formats)?;
+    notes_sheet(workbook.add_worksheet(), report, zone, &formats)?;
 
     workbook.save_to_buffer()
 }
@@ -337,7 +334,6 @@ fn days_sheet(
 fn notes_sheet(
     sheet: &mut Worksheet,
     report: &AttendanceReport<'_>,
-    outages: &[Outage],
     zone: Tz,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
@@ -395,13 +391,7 @@ fn notes_sheet(
     )?;
     row += 2;
 
-    row = write_outages(
-        sheet,
-        row,
-        outages,
-        "中断期间的缺卡可能是设备原因，请核实后再作处理。",
-        formats,
-    )?;
+    row = write_clock_outages(sheet, row, report, formats)?;
     row += 1;
 
     sheet.write_string_with_format(row, 0, "未登记工号", &formats.title)?;
@@ -419,6 +409,43 @@ fn notes_sheet(
         }
     }
     Ok(())
+}
+
+/// Writes the 考勤机故障说明 (clock outages) section of the attendance
+/// notes from `row` on: the outages of the month as the bureau and the
+/// devices recorded them, the text the attendance sheet carries. Returns
+/// the row after it.
+fn write_clock_outages(
+    sheet: &mut Worksheet,
+    mut row: RowNum,
+    report: &AttendanceReport<'_>,
+    formats: &Formats,
+) -> Result<RowNum, XlsxError> {
+    sheet.write_string_with_format(row, 0, "考勤机故障说明", &formats.title)?;
+    row += 1;
+    let rows = outage_rows(report);
+    if rows.is_empty() {
+        sheet.write_string(row, 0, "本月没有考勤机故障。")?;
+        return Ok(row + 1);
+    }
+    sheet.write_string(row, 0, "故障期间的缺卡可能是设备原因，请核实后再作处理。")?;
+    row += 1;
+    for (col, header) in OUTAGE_HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(row, col as ColNum, *header, &formats.header)?;
+    }
+    row += 1;
+    for cells in rows {
+        for (col, text) in cells.iter().enumerate() {
+            let format = if col == 2 {
+                &formats.bad
+            } else {
+                &formats.plain
+            };
+            sheet.write_string_with_format(row, col as ColNum, text, format)?;
+        }
+        row += 1;
+    }
+    Ok(row)
 }
 
 /// Writes the 设备中断记录 (device outages) section from `row` on, with

@@ -1,7 +1,7 @@
 //! `GET /ui/attendance?month=YYYY-MM`: the monthly attendance sheet.
 //!
 //! The page shows each person's month totals with a 合计 row, then each
-//! person's working days in a fold-out section, the device outages and
+//! person's working days in a fold-out section, the clock outages and
 //! unknown PINs of the month, and the checkpoint times the report used.
 //! Without `month` it shows the current month of the site.
 
@@ -19,7 +19,7 @@ use super::{error_page, escape, number, page};
 use crate::api::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::report::attendance::{self as report, outcome_text, weekday_zh, AttendanceReport};
-use crate::report::outages::{self, Outage};
+use crate::report::records::{outage_rows, OUTAGE_HEADERS};
 use crate::report::xlsx::month_zh;
 use crate::rules::attendance::{DayState, Outcome, PersonMonth};
 use crate::time::{utc_to_local, Month};
@@ -80,10 +80,7 @@ pub async fn page_handler(
         if let Some(unit) = &unit {
             result.restrict_to_unit(unit);
         }
-        let outages = outages::month_outages(&reader, zone, month).map_err(|error| {
-            ApiError::internal("failed to read device outages from the journal", &error)
-        })?;
-        Ok(Ok(render(&result, &outages, month)))
+        Ok(Ok(render(&result, month)))
     })
     .await;
 
@@ -99,7 +96,7 @@ pub async fn page_handler(
 }
 
 /// Renders the whole page.
-pub fn render(report: &AttendanceReport<'_>, outages: &[Outage], month: Month) -> String {
+pub fn render(report: &AttendanceReport<'_>, month: Month) -> String {
     let month_text = month.to_string();
     let title = format!("{} 考勤月报", month_zh(&month_text));
     let mut body = String::new();
@@ -130,7 +127,7 @@ pub fn render(report: &AttendanceReport<'_>, outages: &[Outage], month: Month) -
     );
 
     summary_table(&mut body, report);
-    outage_section(&mut body, outages);
+    outage_section(&mut body, report);
     unknown_section(&mut body, report);
     days_section(&mut body, report);
     rules_section(&mut body, report);
@@ -242,33 +239,31 @@ fn summary_table(body: &mut String, report: &AttendanceReport<'_>) {
     body.push_str("<td></td><td></td><td></td><td></td></tr>\n</tbody></table></div>\n");
 }
 
-fn outage_section(body: &mut String, outages: &[Outage]) {
-    body.push_str("<h2>设备中断</h2>\n");
-    if outages.is_empty() {
-        body.push_str("<p>本月没有设备中断。</p>\n");
+/// The 考勤机故障说明 (clock outages) of the month, as the bureau and the
+/// devices recorded them: the text the attendance sheet carries.
+fn outage_section(body: &mut String, report: &AttendanceReport<'_>) {
+    body.push_str("<h2>考勤机故障说明</h2>\n");
+    let rows = outage_rows(report);
+    if rows.is_empty() {
+        body.push_str("<p>本月没有考勤机故障。</p>\n");
         return;
     }
     body.push_str(
-        "<p>中断期间的缺卡可能是设备原因，请核实后再作处理。</p>\n<ul class=\"notes\">\n",
+        "<p>故障期间的缺卡可能是设备原因，请核实后再作处理。</p>\n\
+         <div class=\"scroll\"><table id=\"outages\"><thead><tr>",
     );
-    for outage in outages {
-        let restored = outage.restored_at.map_or_else(
-            || "月底仍未恢复".to_string(),
-            |at| format!("{} 恢复", at.format("%m-%d %H:%M")),
-        );
-        let reason = outage
-            .reason
-            .as_deref()
-            .map(|r| format!("（{}）", escape(r)))
-            .unwrap_or_default();
-        let _ = writeln!(
-            body,
-            "<li><strong>{}</strong>：{} 中断，{restored}{reason}</li>",
-            escape(&outage.device),
-            outage.lost_at.format("%m-%d %H:%M")
-        );
+    for header in OUTAGE_HEADERS {
+        let _ = write!(body, "<th>{header}</th>");
     }
-    body.push_str("</ul>\n");
+    body.push_str("</tr></thead>\n<tbody>\n");
+    for cells in rows {
+        body.push_str("<tr>");
+        for cell in cells {
+            let _ = write!(body, "<td>{}</td>", escape(&cell));
+        }
+        body.push_str("</tr>\n");
+    }
+    body.push_str("</tbody></table></div>\n");
 }
 
 fn unknown_section(body: &mut String, report: &AttendanceReport<'_>) {
