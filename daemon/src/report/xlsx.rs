@@ -115,7 +115,7 @@ pub(crate) fn column_name(col: ColNum) -> String {
     name
 }
 
-/// A `=SUM(X2:Xn)` formula over the data rows `1..last_row` of `col`,
+/// Builds a `=SUM(X2:Xn)` formula over the data rows `1..last_row` of `col`,
 /// carrying `value` as its computed result so that readers that do not
 /// recalculate see the total too.
 pub(crate) fn sum_formula(col: ColNum, last_row: RowNum, value: f64) -> Formula {
@@ -124,7 +124,8 @@ pub(crate) fn sum_formula(col: ColNum, last_row: RowNum, value: f64) -> Formula 
         .set_result(format_number(value))
 }
 
-/// A number as Excel's cached formula result writes it: "12", "17.5".
+/// Formats a number as Excel's cached formula result writes it: "12",
+/// "17.5".
 pub(crate) fn format_number(value: f64) -> String {
     if value.fract() == 0.0 {
         format!("{value:.0}")

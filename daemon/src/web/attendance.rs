@@ -146,7 +146,7 @@ fn unit_name(report: &AttendanceReport<'_>, unit: Option<&str>) -> String {
         .map_or_else(|| id.to_string(), |u| u.name.clone())
 }
 
-/// A `<td>` with `class` when `value` is above zero.
+/// Builds a `<td>` with `class` when `value` is above zero.
 fn count_cell(value: f64, class: &str) -> String {
     if value > 0.0 {
         format!("<td class=\"{class}\">{}</td>", number(value))
@@ -239,7 +239,7 @@ fn summary_table(body: &mut String, report: &AttendanceReport<'_>) {
     body.push_str("<td></td><td></td><td></td><td></td></tr>\n</tbody></table></div>\n");
 }
 
-/// The 考勤机故障说明 (clock outages) of the month, as the bureau and the
+/// Writes the 考勤机故障说明 (clock outages) of the month, as the bureau and the
 /// devices recorded them: the text the attendance sheet carries.
 fn outage_section(body: &mut String, report: &AttendanceReport<'_>) {
     body.push_str("<h2>考勤机故障说明</h2>\n");
