@@ -43,7 +43,7 @@ fn covered_years(years: &[i32]) -> String {
     list.join(", ")
 }
 
-/// What kind of day a date is, with the holiday's name where there is one.
+/// Kind of a date, with the holiday's name where there is one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DayKind {
@@ -71,7 +71,7 @@ pub struct YearExceptions {
     work: BTreeMap<NaiveDate, String>,
 }
 
-/// Which days are working days.
+/// Source of working days: official holiday files or a plain week.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Calendar {
     /// Official holidays and make-up workdays, one entry per loaded year.
@@ -196,8 +196,8 @@ impl Calendar {
         Ok(days)
     }
 
-    /// Checks that every day of a month is covered, so a report can say so
-    /// up front instead of failing part way.
+    /// Checks that every day of a month is covered, so a report fails up
+    /// front instead of part way.
     pub fn check_month_covered(&self, year: i32, month: u32) -> Result<(), CalendarError> {
         self.working_days_in_month(year, month).map(|_| ())
     }

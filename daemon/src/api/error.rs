@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-/// An error answered to an HTTP client.
+/// An error returned to an HTTP client.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,

@@ -121,7 +121,7 @@ pub fn normalize_pin(pin: &str) -> String {
     }
 }
 
-/// The configured staff as the rules see them.
+/// Builds the rules' roster from the configured staff.
 pub fn roster(config: &Config) -> Vec<Person> {
     config
         .staff
@@ -159,7 +159,7 @@ pub fn load(
     let from = midnight(year_start);
     let to = midnight(month.next_first_day());
 
-    // The box knows nothing of the days before its first punch, so earlier
+    // The box has no record of the days before its first punch, so earlier
     // months are not judged: a box installed in November must not count
     // January to October as absence.
     // The reported month itself is always judged whole, so write-offs and
