@@ -196,6 +196,23 @@ impl Browser {
         }
     }
 
+    /// Opens `url` and waits until the browser shows a new document at
+    /// `path`, where the server redirects it to.
+    fn navigate_to_path(&mut self, url: &str, path: &str) {
+        let before = self.eval("location.href");
+        self.call("Page.navigate", json!({ "url": url }));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let arrived = format!(
+            "location.href !== {before} && location.pathname === {}",
+            json!(path)
+        );
+        while self.try_eval(&arrived) != Some(Value::Bool(true)) {
+            assert!(Instant::now() < deadline, "{url} did not lead to {path}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.wait_loaded();
+    }
+
     fn navigate(&mut self, url: &str) {
         self.call("Page.navigate", json!({ "url": url }));
         // Navigation starts asynchronously: wait for the new document.
@@ -492,8 +509,16 @@ mod ratings_common;
 async fn ratings_page_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
     let config = ops_support::ratings_hall(dir.path());
+    let chief = support::TOKENS
+        .iter()
+        .find(|t| t.id == "chief-hrss")
+        .expect("test token chief-hrss");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&support::token_section(std::slice::from_ref(chief)));
+    std::fs::write(&config, text).unwrap();
     let server = support::Server::start(&config);
     let url = server.url("/ui/ratings?month=2026-11");
+    let logout = server.url("/ui/logout");
 
     let checks = tokio::task::spawn_blocking(move || {
         let Some(mut browser) = Browser::open(&url) else {
@@ -565,6 +590,37 @@ async fn ratings_page_in_chromium() {
         browser.phone();
         assert_eq!(
             browser.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+            true
+        );
+
+        // The chief of hrss sees W03 and S004 only, with the hall's line
+        // for comparison, and none of the patterns, which are at W02.
+        browser.navigate_to_path(&logout, "/ui/login");
+        browser.navigate_to_path(&url, "/ui/login");
+        browser.login(chief.token);
+        assert_eq!(
+            browser.eval("document.querySelector('#scope').innerText"),
+            "本页只列出县人社局的窗口、人员和评价；全厅数字供对比。"
+        );
+        assert_eq!(
+            browser.eval("document.querySelector('#hall').innerText"),
+            "全厅按键 9 次 · 有效评价 8 条 · 满意率 62.50% · 不满意评价 3 条"
+        );
+        let rows = text_rows(&browser.eval(&rows_of("table#windows")));
+        assert_eq!(rows.len(), 1 + 1 + 1);
+        assert_eq!(
+            rows[1],
+            ["W03", "3号窗口", "县人社局", "2", "0", "0", "1", "1", "0", "50.00%", "0", "3", "12", "否"]
+        );
+        assert_eq!(
+            rows[2],
+            ["合计", "1 个窗口", "", "2", "0", "0", "1", "1", "0", "50.00%", "0", "", "", ""]
+        );
+        let people = text_rows(&browser.eval(&rows_of("table#people")));
+        let names: Vec<&str> = people[1..].iter().map(|row| row[1].as_str()).collect();
+        assert_eq!(names, ["李振华"]);
+        assert_eq!(
+            browser.eval("document.querySelector('table#patterns') === null"),
             true
         );
     })

@@ -320,3 +320,219 @@ async fn corrections_deadline_official_calendar() {
         assert!(message(&body).contains(expected), "{body}");
     }
 }
+
+/// S004 of hrss covers W02 of tax, so the people rated at W02 and the unit
+/// that owns W02 differ.
+const CROSS_ROSTER: &str = r#"
+[[duty]]
+window = "W01"
+staff = "S002"
+from = 2020-01-01
+
+[[duty]]
+window = "W02"
+staff = "S004"
+from = 2020-01-01
+
+[[duty]]
+window = "W03"
+staff = "S004"
+from = 2020-01-01
+"#;
+
+const CHIEF_TAX: &str = "hbx_ratings_test_chief_tax_000000000000000000000000000000000000000001";
+const CHIEF_HRSS: &str = "hbx_ratings_test_chief_hrss_00000000000000000000000000000000000000001";
+
+/// Appends chief tokens for tax and hrss to the configuration at `path`.
+fn add_chief_tokens(path: &std::path::Path) {
+    let mut text = std::fs::read_to_string(path).expect("config read");
+    for (id, unit, token) in [
+        ("chief-tax", "tax", CHIEF_TAX),
+        ("chief-hrss", "hrss", CHIEF_HRSS),
+    ] {
+        text.push_str(&format!(
+            "\n[[token]]\nid = \"{id}\"\nrole = \"chief\"\nunit = \"{unit}\"\nsha256 = \"{}\"\n",
+            hex::encode(hallbox::auth::hash_token(token))
+        ));
+    }
+    std::fs::write(path, text).expect("config written");
+}
+
+/// Sends a GET with `token` and returns the status and the JSON response.
+async fn get_with(url: &str, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("request sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON response"))
+}
+
+/// The values of `field` in the objects of array `list`.
+fn strings(list: &Value, field: &str) -> Vec<String> {
+    list.as_array()
+        .expect("array")
+        .iter()
+        .map(|item| item[field].as_str().expect("string field").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn corrections_repeats_and_who_decides() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), MONDAY_TO_FRIDAY, CROSS_ROSTER);
+    let day = last_weekday_before_today();
+    // The default repeat window is 3 s: the press 2 s after P1 repeats it,
+    // the press 3 s after that one does not.
+    let stored = store_presses(
+        &dir.path().join("journal.sqlite"),
+        &[
+            press("W02", format!("{day} 10:00:00"), "unsatisfied"),
+            press("W02", format!("{day} 10:00:02"), "very_unsatisfied"),
+            press("W02", format!("{day} 10:00:05"), "unsatisfied"),
+            press("W03", format!("{day} 10:00:01"), "unsatisfied"),
+        ],
+    );
+    let [p1, repeat, p3, p4] = stored[..] else {
+        panic!("four presses stored")
+    };
+    let server = support::Server::start(&config);
+    let file_url = |rating: i64| server.url(&format!("/api/v1/ratings/{rating}/corrections"));
+    let decide_url = |id: i64| server.url(&format!("/api/v1/corrections/{id}/approve"));
+
+    let (status, body) = post(&file_url(repeat), &request_body("void", "S001")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(code(&body), "repeat_press");
+    assert_eq!(
+        message(&body),
+        format!(
+            "rating {repeat} repeats rating {p1} on keypad keypads:2, pressed 2 s earlier, and \
+             does not count (presses less than 3 s apart count once): request the correction \
+             of rating {p1} instead"
+        )
+    );
+    let (status, body) = post(&file_url(p3), &request_body("satisfied", "S001")).await;
+    assert_eq!(status, 201, "3 s apart is no repeat: {body}");
+
+    // S004 of hrss was on duty at W02: neither the requester, nor of the
+    // unit, but the person rated. Case does not get round the checks.
+    let (status, filed) = post(&file_url(p1), &request_body("satisfied", "S001")).await;
+    assert_eq!(status, 201, "{filed}");
+    let c1 = filed["id"].as_i64().expect("correction id");
+    for (by, expected) in [
+        ("S004", "rated_staff"),
+        ("s004", "rated_staff"),
+        ("s001", "own_request"),
+        ("s003", "same_unit"),
+    ] {
+        let (status, body) = post(&decide_url(c1), &decision_body(by)).await;
+        assert_eq!(status, 403, "{by}: {body}");
+        assert_eq!(code(&body), expected, "{by}");
+    }
+    let (status, body) = post(&decide_url(c1), &decision_body("S004")).await;
+    assert_eq!(
+        message(&body),
+        format!(
+            "'S004' was on duty at window W02 when rating {p1} was pressed, so the rating is \
+             theirs and they may not decide on its correction request {c1}: the bureau decides"
+        ),
+        "{status}"
+    );
+    let (status, body) = post(&decide_url(c1), &decision_body("bureau-wang")).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, filed) = post(&file_url(p4), &request_body("satisfied", "S004")).await;
+    assert_eq!(status, 201, "{filed}");
+    let c4 = filed["id"].as_i64().expect("correction id");
+    let (status, body) = post(&decide_url(c4), &decision_body("S002")).await;
+    assert_eq!(
+        status, 200,
+        "S002 of tax may decide on hrss's request: {body}"
+    );
+}
+
+#[tokio::test]
+async fn ratings_report_chief_sees_own_unit() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), MONDAY_TO_FRIDAY, CROSS_ROSTER);
+    add_chief_tokens(&config);
+    let day = last_weekday_before_today();
+    let stored = store_presses(
+        &dir.path().join("journal.sqlite"),
+        &[
+            press("W01", format!("{day} 09:00:00"), "satisfied"),
+            press("W02", format!("{day} 10:00:00"), "unsatisfied"),
+            press("W03", format!("{day} 11:00:00"), "very_satisfied"),
+        ],
+    );
+    let [p_w01, p_w02, p_w03] = stored[..] else {
+        panic!("three presses stored")
+    };
+    let server = support::Server::start(&config);
+    // One pending request per unit.
+    let file_url = |rating: i64| server.url(&format!("/api/v1/ratings/{rating}/corrections"));
+    assert_eq!(
+        post(&file_url(p_w02), &request_body("satisfied", "S001"))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        post(&file_url(p_w03), &request_body("satisfied", "S004"))
+            .await
+            .0,
+        201
+    );
+    let month = &day.to_string()[..7];
+    let url = server.url(&format!("/api/v1/ratings/monthly?month={month}"));
+
+    // tax: its two windows and three staff; the W02 press counts for the
+    // window, while S004, who was rated there, belongs to hrss.
+    let (status, tax) = get_with(&url, CHIEF_TAX).await;
+    assert_eq!(status, 200, "{tax}");
+    assert_eq!(strings(&tax["windows"], "window_id"), ["W01", "W02"]);
+    assert_eq!(strings(&tax["units"], "id"), ["tax"]);
+    assert_eq!(strings(&tax["staff"], "id"), ["S001", "S002", "S003"]);
+    let people = strings(&tax["people"], "staff_id");
+    assert_eq!(people, ["S002"], "only S002 of tax was rated");
+    let seqs: Vec<i64> = tax["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, [p_w01, p_w02]);
+    assert_eq!(
+        strings(&tax["pending_corrections"], "unit_id"),
+        ["tax"],
+        "{tax}"
+    );
+    // The hall's totals stay as the yardstick: three valid presses.
+    assert_eq!(tax["hall"]["valid"], 3, "{}", tax["hall"]);
+
+    // hrss: window W03, and S004's ratings at W02 as well as at W03.
+    let (status, hrss) = get_with(&url, CHIEF_HRSS).await;
+    assert_eq!(status, 200, "{hrss}");
+    assert_eq!(strings(&hrss["windows"], "window_id"), ["W03"]);
+    assert_eq!(strings(&hrss["people"], "staff_id"), ["S004"]);
+    assert_eq!(hrss["people"][0]["valid"], 2, "{}", hrss["people"][0]);
+    let seqs: Vec<i64> = hrss["ratings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|line| line["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seqs, [p_w02, p_w03]);
+    assert_eq!(strings(&hrss["pending_corrections"], "unit_id"), ["hrss"]);
+
+    // Another unit is refused; the bureau may narrow to any unit.
+    let (status, body) = get_with(&format!("{url}&unit=hrss"), CHIEF_TAX).await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = get_with(&format!("{url}&unit=hrss"), BUREAU_TOKEN).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(strings(&body["windows"], "window_id"), ["W03"]);
+    let (status, body) = get_with(&format!("{url}&unit=nope"), BUREAU_TOKEN).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(code(&body), "unknown_unit");
+}

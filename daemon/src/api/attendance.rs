@@ -23,12 +23,35 @@ use crate::time::{utc_to_local, Month};
 
 const PARAMETERS: &str = "month, format, table, as_of, punches, unit";
 
+/// Returns the unit a report is narrowed to: the `unit` query parameter,
+/// which must name a configured unit and, for a chief token, its own; or a
+/// chief token's unit; or `None` for the whole hall.
+pub fn unit_scope(
+    state: &AppState,
+    actor: &Actor,
+    unit: Option<&String>,
+) -> Result<Option<String>, ApiError> {
+    match unit {
+        Some(unit) => {
+            if !state.config.units.iter().any(|u| &u.id == unit) {
+                return Err(ApiError::bad_request(
+                    "unknown_unit",
+                    format!("unknown unit '{unit}': expected the id of a [[unit]] entry"),
+                ));
+            }
+            actor.require_unit(unit)?;
+            Ok(Some(unit.clone()))
+        }
+        None => Ok(actor.unit_scope().map(str::to_string)),
+    }
+}
+
 /// Serves the report of `month=YYYY-MM` as JSON, as CSV with `format=csv`
-/// (`table=summary` or `table=days`), or as an Excel workbook with
-/// `format=xlsx` (every table and the notes, so `table` is ignored);
-/// Serves the report of `month=YYYY-MM` as JSON, or as CSV with
-/// `format=csv` (`table=summary`, `days`, `outages` or `writeoffs`);
-/// `punches=true` adds each person's raw punches to the JSON.
+/// (`table=summary`, `days`, `outages` or `writeoffs`), or as an Excel
+/// workbook with `format=xlsx` (every table and the notes, so `table` is
+/// ignored). `punches=true` adds each person's raw punches to the JSON, and
+/// `unit=ID` narrows the report to one window unit; a chief token always
+/// gets its own unit.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     actor: Actor,
@@ -61,19 +84,7 @@ pub async fn monthly(
         Some(text) => Some(parse_as_of(text)?),
         None => None,
     };
-    let unit = match query.get("unit") {
-        Some(unit) => {
-            if !state.config.units.iter().any(|u| &u.id == unit) {
-                return Err(ApiError::bad_request(
-                    "unknown_unit",
-                    format!("unknown unit '{unit}': expected the id of a [[unit]] entry"),
-                ));
-            }
-            actor.require_unit(unit)?;
-            Some(unit.clone())
-        }
-        None => actor.unit_scope().map(str::to_string),
-    };
+    let unit = unit_scope(&state, &actor, query.get("unit"))?;
 
     blocking(move || {
         let config = &state.config;

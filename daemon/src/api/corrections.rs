@@ -8,10 +8,12 @@
 //! - `GET /api/v1/corrections?status=pending&unit=tax` lists requests.
 //!
 //! Errors are 400 for a malformed body or field and 403 when the caller may
-//! not act. An unknown rating or request is a 404. A rating that already has
-//! an approved or pending correction, or a request already decided, is a
-//! 409. A late request, or one that changes nothing, is a 422, and a
-//! deadline in a year without a calendar file is a 503.
+//! not act (the requester, the unit's staff and the person rated never
+//! decide). An unknown rating or request is a 404. A rating that already
+//! has an approved or pending correction, or a request already decided, is
+//! a 409. A late request, one that changes nothing, or one for a repeated
+//! press that does not count, is a 422, and a deadline in a year without a
+//! calendar file is a 503.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,7 +55,7 @@ pub async fn request(
         .config
         .staff
         .iter()
-        .find(|s| s.id == input.requested_by)
+        .find(|s| s.id == input.requested_by.trim())
     {
         actor.require_unit(&staff.unit)?;
     } else if actor.unit_scope().is_some() {
@@ -246,6 +248,8 @@ fn check_error(failure: CorrectionCheckError) -> ApiError {
         E::AlreadyPending { .. } => (StatusCode::CONFLICT, "correction_pending"),
         E::AlreadyDecided { .. } => (StatusCode::CONFLICT, "already_decided"),
         E::SameLevel { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "same_level"),
+        E::RepeatPress { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "repeat_press"),
+        E::RatedStaff { .. } => (StatusCode::FORBIDDEN, "rated_staff"),
         E::Deadline(DeadlineError::Late { .. }) => {
             (StatusCode::UNPROCESSABLE_ENTITY, "deadline_passed")
         }

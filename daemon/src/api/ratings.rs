@@ -10,26 +10,26 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::de::DeserializeOwned;
 
-use super::attendance::{attachment, parse_month, uncovered_month};
+use super::attendance::{attachment, parse_month, uncovered_month, unit_scope};
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::report::ratings::{self as report, ReportError};
 use crate::report::{outages, ratings_xlsx, xlsx};
 use crate::rules::ratings::RatingsError;
 
-const PARAMETERS: &str = "month, format, table";
+const PARAMETERS: &str = "month, format, table, unit";
 
 /// Serves the ratings of `month=YYYY-MM` as JSON, as CSV with
 /// `format=csv` and `table=windows` (default), `people`, `ratings` or
 /// `patterns`, or as an Excel workbook of every table with `format=xlsx`.
+/// `unit=ID` narrows the report to one window unit; a chief token always
+/// gets its own unit.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     actor: Actor,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    // TODO: serve chief tokens once the ratings report can be narrowed to
-    // one unit, as the attendance report is with `restrict_to_unit`.
-    actor.require(&[Role::Hr, Role::Bureau, Role::Central])?;
+    actor.require(&[Role::Hr, Role::Bureau, Role::Central, Role::Chief])?;
     if let Some(unknown) = query
         .keys()
         .find(|k| !PARAMETERS.split(", ").any(|p| p == *k))
@@ -40,6 +40,7 @@ pub async fn monthly(
         ));
     }
     let month = parse_month(query.get("month"))?;
+    let unit = unit_scope(&state, &actor, query.get("unit"))?;
     let format = query.get("format").map(String::as_str);
     let table = query.get("table").map(String::as_str);
     let csv_table =
@@ -70,7 +71,11 @@ pub async fn monthly(
 
         let reader = state.reader()?;
         let data = report::load(config, &reader, month).map_err(report_error)?;
-        let result = report::evaluate(config, &data, month, Utc::now()).map_err(report_error)?;
+        let mut result =
+            report::evaluate(config, &data, month, Utc::now()).map_err(report_error)?;
+        if let Some(unit) = &unit {
+            result.restrict_to_unit(unit);
+        }
 
         let Some(table) = csv_table else {
             return Ok(axum::Json(&result).into_response());

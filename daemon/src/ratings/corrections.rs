@@ -13,7 +13,7 @@
 //! approved, rejected) is read from those events by [`Ledger`], and the
 //! original press is never changed.
 
-use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::records::{
@@ -21,11 +21,13 @@ use super::records::{
     CorrectionRecord, CorrectionRequest, Decision, EventSource, RecordError, Unreadable,
     CORRECTION_DECISION_TYPE, CORRECTION_REQUEST_TYPE,
 };
+use super::roster::Roster;
 use super::{required_text, unit_of_window, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use crate::config::Config;
 use crate::journal::{EventKind, Journal, JournalError, NewEvent, StoredEvent};
 use crate::rules::ratings::{
-    check_request_time, correction_deadline, CorrectedLevel, Correction, DeadlineError, Level,
+    check_request_time, correction_deadline, is_repeat, staff_on_duty, CorrectedLevel, Correction,
+    DeadlineError, Level, RatingPress,
 };
 use crate::time::utc_to_local;
 
@@ -59,6 +61,14 @@ pub enum CorrectionCheckError {
     AlreadyPending { rating_id: i64, request_id: i64 },
     #[error("rating {rating_id} was pressed as {level} already: request another level or void")]
     SameLevel { rating_id: i64, level: Level },
+    #[error("rating {rating_id} repeats rating {previous_id} on keypad {keypad}, pressed {gap_secs} s earlier, and does not count (presses less than {window_secs} s apart count once): request the correction of rating {previous_id} instead")]
+    RepeatPress {
+        rating_id: i64,
+        previous_id: i64,
+        keypad: String,
+        gap_secs: i64,
+        window_secs: u32,
+    },
     #[error(transparent)]
     Deadline(#[from] DeadlineError),
     #[error("correction request {request_id} was already {status} by {decided_by} at {decided_at}: a request is decided once")]
@@ -75,6 +85,13 @@ pub enum CorrectionCheckError {
         request_id: i64,
         decided_by: String,
         unit_id: String,
+    },
+    #[error("'{decided_by}' was on duty at window {window_id} when rating {rating_id} was pressed, so the rating is theirs and they may not decide on its correction request {request_id}: the bureau decides")]
+    RatedStaff {
+        request_id: i64,
+        rating_id: i64,
+        decided_by: String,
+        window_id: String,
     },
     #[error("failed to read a ratings record: {0}")]
     Record(#[from] RecordError),
@@ -332,8 +349,8 @@ pub fn file_request(
             window_id: press.window_id.clone(),
         }
     })?;
-    // TODO: take the chief's staff id and unit from the caller's token once
-    // the API has roles, instead of trusting `requested_by` in the body.
+    // The API has checked that a chief token files for its own unit only;
+    // here `requested_by` must be that unit's chief representative.
     match &unit.chief {
         None => {
             return Err(CorrectionCheckError::NoChief {
@@ -361,6 +378,15 @@ pub fn file_request(
         return Err(CorrectionCheckError::AlreadyPending {
             rating_id,
             request_id: pending.id,
+        });
+    }
+    if let Some(previous) = repeated_press(journal, config, &event, &press)? {
+        return Err(CorrectionCheckError::RepeatPress {
+            rating_id,
+            previous_id: previous.seq,
+            keypad: press.keypad.clone(),
+            gap_secs: (press.local - previous.local).num_seconds().abs(),
+            window_secs: config.ratings.repeat_window_secs,
         });
     }
     if level == CorrectedLevel::Level(press.level) {
@@ -415,7 +441,9 @@ pub fn file_request(
 /// Checks an approval or rejection of request `request_id` and stores it.
 ///
 /// The checks run in this order: the fields, the request, who decides, and
-/// the request's state. The caller has locked the API's writer.
+/// the request's state. Ids are compared without regard to ASCII case, so
+/// "s001" cannot decide where "S001" may not. The caller has checked the
+/// bureau role and locked the API's writer.
 pub fn decide(
     journal: &mut Journal,
     config: &Config,
@@ -455,24 +483,36 @@ pub fn decide(
     let ledger = read_rating_ledger(journal, rating_id)?;
     let view = ledger.get(request_id).ok_or(not_found)?;
 
-    // TODO: require the bureau role from the caller's token once the API
-    // has roles. Until then only the requester and the unit's own staff
+    // Whoever filed the request, the unit's staff and the person rated
     // are kept from deciding.
-    if view.request.requested_by == decided_by {
+    if view.request.requested_by.eq_ignore_ascii_case(&decided_by) {
         return Err(CorrectionCheckError::OwnRequest {
             request_id,
             decided_by,
         });
     }
-    let unit_staff = config
-        .staff
-        .iter()
-        .any(|staff| staff.id == decided_by && staff.unit == view.request.unit_id);
+    let unit_staff = config.staff.iter().any(|staff| {
+        staff.id.eq_ignore_ascii_case(&decided_by) && staff.unit == view.request.unit_id
+    });
     if unit_staff {
         return Err(CorrectionCheckError::SameUnit {
             request_id,
             decided_by,
             unit_id: view.request.unit_id.clone(),
+        });
+    }
+    let roster = Roster::read(config, journal)?.assignments();
+    let rated = staff_on_duty(
+        &roster,
+        &view.request.window_id,
+        view.request.pressed_at.date(),
+    );
+    if rated.is_some_and(|staff| staff.eq_ignore_ascii_case(&decided_by)) {
+        return Err(CorrectionCheckError::RatedStaff {
+            request_id,
+            rating_id,
+            decided_by,
+            window_id: view.request.window_id.clone(),
         });
     }
 
@@ -527,6 +567,36 @@ pub fn decide(
         reason,
     });
     Ok(view)
+}
+
+/// Returns the press that `press` repeats, if it is a repeat: the press
+/// just before it on the same keypad, in time order with equal times in
+/// journal order, less than the repeat window before it. This is the
+/// report's rule, so a press the report leaves out as a repeat is refused
+/// here.
+fn repeated_press(
+    journal: &Journal,
+    config: &Config,
+    event: &StoredEvent,
+    press: &RatingPress,
+) -> Result<Option<RatingPress>, CorrectionCheckError> {
+    let Some(at) = event.device_time else {
+        return Ok(None);
+    };
+    let window_secs = config.ratings.repeat_window_secs;
+    let span = TimeDelta::seconds(i64::from(window_secs));
+    // One second past the press takes in presses stored at the same time.
+    let events =
+        journal.events_between(EventKind::Rating, at - span, at + TimeDelta::seconds(1))?;
+    let zone = config.site.time_zone;
+    let previous = events
+        .iter()
+        .filter(|other| other.seq != press.seq)
+        .filter_map(|other| press_from_event(other, zone).ok())
+        .filter(|other| other.keypad == press.keypad)
+        .filter(|other| (other.local, other.seq) < (press.local, press.seq))
+        .max_by_key(|other| (other.local, other.seq));
+    Ok(previous.filter(|previous| is_repeat(previous.local, press.local, window_secs)))
 }
 
 fn field<T>(name: &'static str, result: Result<T, String>) -> Result<T, CorrectionCheckError> {

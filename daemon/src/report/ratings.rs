@@ -57,6 +57,8 @@ pub struct StaffInfo {
 #[derive(Debug, Serialize)]
 pub struct RatingsReport<'a> {
     pub site: &'a str,
+    /// The window unit the report is narrowed to, or `None` for the hall.
+    pub unit: Option<String>,
     pub time_zone: String,
     pub generated_at: DateTime<Utc>,
     pub settings: &'a RatingSettings,
@@ -66,9 +68,51 @@ pub struct RatingsReport<'a> {
     #[serde(flatten)]
     pub ratings: MonthRatings,
     /// Correction requests of the month's ratings that await a decision.
-    pub pending_corrections: &'a [CorrectionView],
+    pub pending_corrections: Vec<&'a CorrectionView>,
     /// Journal records of the ratings that could not be read.
     pub unreadable_events: &'a [Unreadable],
+}
+
+impl RatingsReport<'_> {
+    /// Keeps only what concerns window unit `unit`, for a chief
+    /// representative's view: the unit's windows, its staff and their
+    /// ratings, the presses at its windows or rating its staff, the
+    /// patterns at its windows and the pending requests of the unit. The
+    /// hall's totals stay, as the yardstick the unit is compared with;
+    /// unreadable records are dropped, as they may belong to any unit.
+    pub fn restrict_to_unit(&mut self, unit: &str) {
+        let windows: Vec<String> = self
+            .ratings
+            .windows
+            .iter()
+            .filter(|window| window.unit_id.as_deref() == Some(unit))
+            .map(|window| window.window_id.clone())
+            .collect();
+        self.staff.retain(|staff| staff.unit_id == unit);
+        let staff: Vec<&str> = self.staff.iter().map(|staff| staff.id.as_str()).collect();
+        let ratings = &mut self.ratings;
+        ratings
+            .windows
+            .retain(|window| windows.contains(&window.window_id));
+        ratings
+            .people
+            .retain(|person| staff.contains(&person.staff_id.as_str()));
+        ratings.ratings.retain(|line| {
+            windows.contains(&line.window_id)
+                || line
+                    .staff_id
+                    .as_deref()
+                    .is_some_and(|id| staff.contains(&id))
+        });
+        ratings
+            .patterns
+            .retain(|pattern| windows.iter().any(|id| id == pattern.window_id()));
+        self.pending_corrections
+            .retain(|view| view.request.unit_id == unit);
+        self.unreadable_events = &[];
+        self.units.retain(|info| info.id == unit);
+        self.unit = Some(unit.to_string());
+    }
 }
 
 /// Returns local midnight at the start of `date` as UTC.
@@ -167,6 +211,7 @@ pub fn evaluate<'a>(
     )?;
     Ok(RatingsReport {
         site: &config.site.name,
+        unit: None,
         time_zone: config.site.time_zone.name().to_string(),
         generated_at,
         settings: &config.ratings,
@@ -188,7 +233,7 @@ pub fn evaluate<'a>(
             })
             .collect(),
         ratings,
-        pending_corrections: &data.pending,
+        pending_corrections: data.pending.iter().collect(),
         unreadable_events: &data.unreadable,
     })
 }

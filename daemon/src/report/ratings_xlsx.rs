@@ -342,7 +342,7 @@ fn notes_sheet(
             sheet.write_string_with_format(row, col as ColNum, *header, &formats.header)?;
         }
         row += 1;
-        for pending in report.pending_corrections {
+        for pending in &report.pending_corrections {
             let request = &pending.request;
             sheet.write_number_with_format(row, 0, pending.id as f64, &formats.plain)?;
             sheet.write_number_with_format(row, 1, request.rating_id as f64, &formats.plain)?;

@@ -34,11 +34,13 @@ pub async fn page_handler(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    // The roles of GET /api/v1/ratings/monthly.
-    let roles = [Role::Hr, Role::Bureau, Role::Central];
-    if let Err(response) = page_actor(actor, &roles, &uri.to_string()) {
-        return *response;
-    }
+    // The roles of GET /api/v1/ratings/monthly; a chief sees their unit.
+    let roles = [Role::Hr, Role::Bureau, Role::Central, Role::Chief];
+    let actor = match page_actor(actor, &roles, &uri.to_string()) {
+        Ok(actor) => actor,
+        Err(response) => return *response,
+    };
+    let unit = actor.unit_scope().map(str::to_string);
     let zone = state.config.site.time_zone;
     let now = Utc::now();
     let month = match query.get("month").filter(|m| !m.is_empty()) {
@@ -75,7 +77,11 @@ pub async fn page_handler(
         };
         let reader = state.reader()?;
         let data = report::load(config, &reader, month).map_err(|error| failed(&error))?;
-        let result = report::evaluate(config, &data, month, now).map_err(|error| failed(&error))?;
+        let mut result =
+            report::evaluate(config, &data, month, now).map_err(|error| failed(&error))?;
+        if let Some(unit) = &unit {
+            result.restrict_to_unit(unit);
+        }
         let outages = outages::month_outages(&reader, zone, month).map_err(|error| {
             ApiError::internal("failed to read device outages from the journal", &error)
         })?;
@@ -171,9 +177,9 @@ fn table(body: &mut String, id: &str, columns: &[(usize, &str)], rows: &[Vec<Str
     }
 }
 
-/// The 合计 row of the window table: sums of the counts, the hall's
-/// satisfaction rate, and blanks elsewhere.
-fn window_totals(body: &mut String, report: &RatingsReport<'_>, rows: &[Vec<String>]) {
+/// The 合计 row of the window table: sums of the counts, the satisfaction
+/// rate of those sums, and blanks elsewhere.
+fn window_totals(body: &mut String, rows: &[Vec<String>]) {
     let sum = |index: usize| -> u64 {
         rows.iter()
             .filter_map(|row| row.get(index).and_then(|text| text.parse::<u64>().ok()))
@@ -187,11 +193,14 @@ fn window_totals(body: &mut String, report: &RatingsReport<'_>, rows: &[Vec<Stri
     for index in [7, 8, 9, 10, 11, 12] {
         let _ = write!(body, "<td>{}</td>", sum(index));
     }
-    let rate = report
-        .ratings
-        .hall
-        .satisfaction_rate
-        .map_or_else(String::new, |rate| format!("{:.2}%", rate * 100.0));
+    // 非常满意, 满意 and 基本满意 over the valid ratings.
+    let valid = sum(7);
+    let rate = if valid == 0 {
+        String::new()
+    } else {
+        let satisfied = sum(8) + sum(9) + sum(10);
+        format!("{:.2}%", satisfied as f64 * 100.0 / valid as f64)
+    };
     let _ = write!(body, "<td>{rate}</td><td>{}</td>", sum(4));
     body.push_str("<td></td><td></td><td></td></tr>\n");
 }
@@ -214,6 +223,18 @@ pub fn render(report: &RatingsReport<'_>, outages: &[Outage], month: Month) -> S
         "<p class=\"meta\" id=\"hall\">全厅按键 {} 次 · 有效评价 {} 条 · 满意率 {rate} · 不满意评价 {} 条</p>",
         ratings.hall.presses, ratings.hall.valid, ratings.hall.unsatisfied
     );
+    if let Some(unit) = &report.unit {
+        let name = report
+            .units
+            .iter()
+            .find(|info| info.id == *unit)
+            .map_or(unit.as_str(), |info| info.name.as_str());
+        let _ = writeln!(
+            body,
+            "<p class=\"meta\" id=\"scope\">本页只列出{}的窗口、人员和评价；全厅数字供对比。</p>",
+            escape(name)
+        );
+    }
     let _ = writeln!(
         body,
         "<form class=\"month\" method=\"get\" action=\"{PATH}\"><label for=\"month\">月份</label>\
@@ -230,7 +251,7 @@ pub fn render(report: &RatingsReport<'_>, outages: &[Outage], month: Month) -> S
     body.push_str("<h2>各窗口评价</h2>\n");
     let rows = window_rows(report);
     table(&mut body, "windows", &WINDOW_COLUMNS, &rows);
-    window_totals(&mut body, report, &rows);
+    window_totals(&mut body, &rows);
     body.push_str("</tbody></table></div>\n");
 
     body.push_str("<h2>在岗人员评价</h2>\n");
@@ -292,7 +313,7 @@ fn pending_section(body: &mut String, report: &RatingsReport<'_>) {
         return;
     }
     body.push_str("<ul class=\"notes\" id=\"pending\">\n");
-    for pending in report.pending_corrections {
+    for pending in &report.pending_corrections {
         let request = &pending.request;
         let _ = writeln!(
             body,

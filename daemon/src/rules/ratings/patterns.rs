@@ -82,6 +82,19 @@ pub enum Pattern {
     },
 }
 
+impl Pattern {
+    /// Returns the window the finding is about.
+    pub fn window_id(&self) -> &str {
+        match self {
+            Pattern::Burst(burst) => &burst.window_id,
+            Pattern::OutsideWorkingHours { window_id, .. }
+            | Pattern::NonWorkingDay { window_id, .. }
+            | Pattern::NobodyOnDuty { window_id, .. }
+            | Pattern::TopShare { window_id, .. } => window_id,
+        }
+    }
+}
+
 /// Whether a local time of day lies before `work_start` or after `work_end`.
 /// Both bounds themselves are inside working hours.
 pub fn is_outside_working_hours(time: NaiveTime, settings: &RatingSettings) -> bool {
