@@ -536,3 +536,58 @@ async fn ratings_report_chief_sees_own_unit() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(code(&body), "unknown_unit");
 }
+
+#[tokio::test]
+async fn corrections_and_duty_are_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), MONDAY_TO_FRIDAY, ROSTER);
+    let day = last_weekday_before_today();
+    let stored = store_presses(
+        &dir.path().join("journal.sqlite"),
+        &[press("W01", format!("{day} 10:00:00"), "unsatisfied")],
+    );
+    let server = support::Server::start(&config);
+
+    let duty = json!({"window_id": "W02", "staff_id": "S001", "from": "2026-12-07",
+                      "changed_by": "bureau-wang"});
+    let (status, assigned) = post(&server.url("/api/v1/roster/duty"), &duty).await;
+    assert_eq!(status, 201, "{assigned}");
+    let duty_seq = assigned["seq"].as_i64().expect("assignment seq");
+    let url = server.url(&format!("/api/v1/ratings/{}/corrections", stored[0]));
+    let (status, filed) = post(&url, &request_body("void", "S001")).await;
+    assert_eq!(status, 201, "{filed}");
+    let request = filed["id"].as_i64().unwrap();
+    let url = server.url(&format!("/api/v1/corrections/{request}/reject"));
+    let (status, decided) = post(&url, &decision_body("bureau-wang")).await;
+    assert_eq!(status, 200, "{decided}");
+    let decision = decided["decision"]["id"].as_i64().unwrap();
+
+    // Each change is followed by its audit entry, stored in its transaction.
+    let (status, page) = get(&server.url("/api/v1/audit")).await;
+    assert_eq!(status, 200, "{page}");
+    let entries = page["entries"].as_array().expect("entries");
+    let seen: Vec<(String, i64, i64)> = entries
+        .iter()
+        .map(|entry| {
+            (
+                entry["action"].as_str().unwrap().to_string(),
+                entry["record_seq"].as_i64().unwrap(),
+                entry["seq"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("roster.assign".to_string(), duty_seq, duty_seq + 1),
+            ("correction.request".to_string(), request, request + 1),
+            ("correction.decide".to_string(), decision, decision + 1),
+        ]
+    );
+    assert_eq!(entries[0]["actor"]["token_id"], "bureau-test");
+    assert_eq!(
+        entries[0]["summary"],
+        "duty of S001 at window W02 from 2026-12-07"
+    );
+    assert_eq!(page["next"], decision + 1);
+}

@@ -6,10 +6,14 @@
 //!
 //! 1. a bare fsync: 4 KiB written into a preallocated file and
 //!    `fdatasync`ed, as SQLite appends a commit to its write-ahead log;
-//! 2. acknowledgement latency of single keypad presses: a simulated keypad
+//!    and the same for 4 KiB appended to a growing file;
+//! 2. the journal commit of one event at a time through the ingest writer,
+//!    without serial I/O;
+//! 3. acknowledgement latency of single keypad presses: a simulated keypad
 //!    on a pseudo-terminal sends one PRESS, waits for its ACK, and sends
-//!    the next;
-//! 3. throughput with 32 keypad buses sending at once, each bus a pty with
+//!    the next, once with no bus turnaround (a point-to-point link) and
+//!    once with the RS-485 default of 3 ms;
+//! 4. throughput with 32 keypad buses sending at once, each bus a pty with
 //!    16 keypads that each press again as soon as their ACK arrives, so
 //!    presses share group commits.
 //!
@@ -55,9 +59,21 @@ fn main() {
         let dir = tempfile::tempdir_in(&base).expect("bench folder");
         fsync_latencies(dir.path())
     };
+    let append_fsync = {
+        let dir = tempfile::tempdir_in(&base).expect("bench folder");
+        append_fsync_latencies(dir.path())
+    };
+    let commits_alone = runtime.block_on(async {
+        let dir = tempfile::tempdir_in(&base).expect("bench folder");
+        single_commit_latencies(dir.path()).await
+    });
     let single = runtime.block_on(async {
         let dir = tempfile::tempdir_in(&base).expect("bench folder");
-        single_press_latencies(dir.path()).await
+        single_press_latencies(dir.path(), 0).await
+    });
+    let single_bus = runtime.block_on(async {
+        let dir = tempfile::tempdir_in(&base).expect("bench folder");
+        single_press_latencies(dir.path(), 3).await
     });
     let (events, elapsed, commits) = runtime.block_on(async {
         let dir = tempfile::tempdir_in(&base).expect("bench folder");
@@ -75,7 +91,16 @@ fn main() {
     println!("| measurement | p50 | p99 | samples |");
     println!("| --- | --- | --- | --- |");
     print_row("bare fsync (4 KiB pwrite + fdatasync)", &fsync);
-    print_row("keypad press to ACK over a pty", &single);
+    print_row(
+        "fsync of a growing file (4 KiB append + fdatasync)",
+        &append_fsync,
+    );
+    print_row("one event through the ingest writer", &commits_alone);
+    print_row("keypad press to ACK over a pty, turnaround 0 ms", &single);
+    print_row(
+        "keypad press to ACK over a pty, turnaround 3 ms",
+        &single_bus,
+    );
     println!();
     println!(
         "throughput: {events} presses from {BUSES} buses x {} keypads in {:.2} s \
@@ -92,6 +117,48 @@ fn main() {
     );
 }
 
+/// A rating event as a keypad session stores it, with a unique key.
+fn rating_event(writer: usize, press: usize) -> hallbox::journal::NewEvent {
+    let now = chrono::Utc::now();
+    hallbox::journal::NewEvent {
+        kind: hallbox::journal::EventKind::Rating,
+        device_id: format!("bus-{:02}", writer / 16),
+        idempotency_key: format!("rating:bench:{writer}:{press}"),
+        device_time: Some(now),
+        received_at: now,
+        subject: Some(format!("W{writer:03}")),
+        raw: vec![0x7E; 18],
+        payload: serde_json::json!({
+            "window_id": format!("W{writer:03}"),
+            "keypad_address": writer % 254 + 1,
+            "session": writer,
+            "sequence": press,
+            "button": 1,
+            "level": "very_satisfied",
+            "repeat": false,
+            "local_time": "2026-11-02 10:00:00",
+        }),
+    }
+}
+
+/// Times `SAMPLES` submissions of one event each to the ingest writer, each
+/// awaited before the next: the commit alone, without serial I/O.
+async fn single_commit_latencies(dir: &Path) -> Vec<Duration> {
+    let (_, config) = write_config(dir, ROSTER);
+    let daemon = Daemon::start(&config, BoxClock::system());
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for index in 0..SAMPLES + 20 {
+        let event = rating_event(0, index);
+        let started = Instant::now();
+        daemon.ingest.submit(event).await.expect("commit");
+        if index >= 20 {
+            samples.push(started.elapsed());
+        }
+    }
+    daemon.stop().await;
+    samples
+}
+
 /// Submits as many events as the throughput run from as many tasks straight
 /// to the ingest writer, without serial I/O: the writer's own rate.
 async fn ingest_only(dir: &Path) -> (usize, Duration) {
@@ -104,26 +171,7 @@ async fn ingest_only(dir: &Path) -> (usize, Duration) {
             let ingest = daemon.ingest.clone();
             tokio::spawn(async move {
                 for press in 0..PRESSES_PER_KEYPAD {
-                    let now = chrono::Utc::now();
-                    let event = hallbox::journal::NewEvent {
-                        kind: hallbox::journal::EventKind::Rating,
-                        device_id: format!("bus-{:02}", writer / 16),
-                        idempotency_key: format!("rating:bench:{writer}:{press}"),
-                        device_time: Some(now),
-                        received_at: now,
-                        subject: Some(format!("W{writer:03}")),
-                        raw: vec![0x7E; 18],
-                        payload: serde_json::json!({
-                            "window_id": format!("W{writer:03}"),
-                            "keypad_address": writer % 254 + 1,
-                            "session": writer,
-                            "sequence": press,
-                            "button": 1,
-                            "level": "very_satisfied",
-                            "repeat": false,
-                            "local_time": "2026-11-02 10:00:00",
-                        }),
-                    };
+                    let event = rating_event(writer, press);
                     ingest.submit(event).await.expect("commit");
                 }
             })
@@ -198,10 +246,36 @@ fn fsync_latencies(dir: &Path) -> Vec<Duration> {
         .collect()
 }
 
-/// Times `SAMPLES` presses of one keypad from PRESS to ACK.
-async fn single_press_latencies(dir: &Path) -> Vec<Duration> {
+/// Times `SAMPLES` fdatasyncs of 4 KiB appended to a growing file, as a
+/// write-ahead log grows between checkpoints: each also makes the file
+/// system record the new size.
+fn append_fsync_latencies(dir: &Path) -> Vec<Duration> {
+    let path = dir.join("append.bin");
+    let mut file = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .write(true)
+        .open(&path)
+        .expect("append file");
+    let page = [0x5Au8; 4096];
+    (0..SAMPLES)
+        .map(|_| {
+            file.write_all(&page).expect("append page");
+            let started = Instant::now();
+            file.sync_data().expect("fdatasync");
+            started.elapsed()
+        })
+        .collect()
+}
+
+/// Times `SAMPLES` presses of one keypad from PRESS to ACK, with the box
+/// waiting `turnaround_ms` of bus quiet before it replies.
+async fn single_press_latencies(dir: &Path, turnaround_ms: u32) -> Vec<Duration> {
     let (pty, link) = plug(dir, "keypads");
-    let text = format!("{ROSTER}{}", keypad_device("keypads", &link));
+    let text = format!(
+        "{ROSTER}{}turnaround_ms = {turnaround_ms}\n",
+        keypad_device("keypads", &link)
+    );
     let (_, config) = write_config(dir, &text);
     let daemon = Daemon::start(&config, BoxClock::system());
     let mut bus = KeypadBus::new(pty);

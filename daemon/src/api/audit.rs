@@ -41,7 +41,8 @@ pub async fn list(
         // The range check above keeps limit between 1 and MAX_LIMIT.
         let events = reader.kind_events_after(EventKind::Audit, after, limit as usize)?;
         let entries = entries(&events)?;
-        let next = entries.last().map_or(after, |entry| entry.seq);
+        // The page may end in records that are no entries: go past them.
+        let next = events.last().map_or(after, |event| event.seq);
         Ok(Json(AuditPage { entries, next }))
     })
     .await

@@ -34,7 +34,7 @@ use crate::ratings::corrections::{
     RequestInput,
 };
 use crate::ratings::records::{Decision, Unreadable};
-use crate::records::audit::append_standalone;
+use crate::records::audit::AuditBy;
 use crate::rules::ratings::DeadlineError;
 
 /// Files a correction request for rating `id`.
@@ -69,25 +69,20 @@ pub async fn request(
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let audit = AuditBy {
+            actor: &actor,
+            action: "correction.request",
+        };
         let view = corrections::file_request(
             &mut journal,
             &state.config,
             rating_id,
             &input,
             &body,
+            Some(audit),
             Utc::now(),
         )
         .map_err(check_error)?;
-        // NOTE: the audit entry is appended after the request, not in its
-        // transaction, because the ratings module appends the request.
-        let summary = format!("correction request {} of rating {rating_id}", view.id);
-        append_standalone(
-            &mut journal,
-            &actor,
-            "correction.request",
-            summary,
-            Utc::now(),
-        )?;
         Ok((StatusCode::CREATED, Json(view)))
     })
     .await
@@ -131,6 +126,10 @@ async fn decide(
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let audit = AuditBy {
+            actor: &actor,
+            action: "correction.decide",
+        };
         let view = corrections::decide(
             &mut journal,
             &state.config,
@@ -138,18 +137,10 @@ async fn decide(
             decision,
             &input,
             &body,
+            Some(audit),
             Utc::now(),
         )
         .map_err(check_error)?;
-        // NOTE: appended after the decision, not in its transaction.
-        let summary = format!("correction request {request_id} {decision:?}");
-        append_standalone(
-            &mut journal,
-            &actor,
-            "correction.decide",
-            summary,
-            Utc::now(),
-        )?;
         Ok(Json(view))
     })
     .await
@@ -260,7 +251,7 @@ fn check_error(failure: CorrectionCheckError) -> ApiError {
             tracing::warn!(error = %message, "correction deadline needs a missing calendar year");
             (StatusCode::SERVICE_UNAVAILABLE, "calendar_not_covered")
         }
-        E::Record(_) | E::Journal(_) => {
+        E::Record(_) | E::Journal(_) | E::Store(_) => {
             return ApiError::internal("failed to store the correction", &failure)
         }
     };

@@ -23,7 +23,7 @@ use crate::ratings::records::Unreadable;
 use crate::ratings::roster::{
     self, on_duty, DutyCheckError, DutyEntry, DutyInput, Roster, WindowDuty,
 };
-use crate::records::audit::append_standalone;
+use crate::records::audit::AuditBy;
 
 /// Stores a duty assignment.
 pub async fn assign(
@@ -39,14 +39,19 @@ pub async fn assign(
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let entry = roster::assign(&mut journal, &state.config, &input, &body, Utc::now())
-            .map_err(check_error)?;
-        // NOTE: appended after the assignment, not in its transaction.
-        let summary = format!(
-            "duty assignment: {}",
-            serde_json::to_string(&entry).unwrap_or_default()
-        );
-        append_standalone(&mut journal, &actor, "roster.assign", summary, Utc::now())?;
+        let audit = AuditBy {
+            actor: &actor,
+            action: "roster.assign",
+        };
+        let entry = roster::assign(
+            &mut journal,
+            &state.config,
+            &input,
+            &body,
+            Some(audit),
+            Utc::now(),
+        )
+        .map_err(check_error)?;
         Ok((StatusCode::CREATED, Json(entry)))
     })
     .await
@@ -119,7 +124,7 @@ fn check_error(failure: DutyCheckError) -> ApiError {
             (StatusCode::UNPROCESSABLE_ENTITY, "unknown_window")
         }
         DutyCheckError::UnknownStaff { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_staff"),
-        DutyCheckError::Serialize(_) | DutyCheckError::Journal(_) => {
+        DutyCheckError::Serialize(_) | DutyCheckError::Journal(_) | DutyCheckError::Store(_) => {
             return ApiError::internal("failed to store the duty assignment", &failure)
         }
     };

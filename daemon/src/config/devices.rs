@@ -34,6 +34,11 @@ use crate::rules::ratings::{ButtonMap, Level};
 pub const FINGERPRINT_BAUD: i64 = 57_600;
 /// Line speed of a keypad bus in bit/s, the default of the keypad protocol.
 pub const KEYPAD_BAUD: i64 = 9_600;
+/// Default quiet time of a keypad bus before the box sends, in ms: the
+/// keypad protocol asks for at least 3.
+pub const KEYPAD_TURNAROUND_MS: i64 = 3;
+/// Longest allowed quiet time, in ms; a reply is due within 500 ms.
+const MAX_KEYPAD_TURNAROUND_MS: i64 = 100;
 /// Line speed of a clock's RS232 output in bit/s. 9600 is the most common
 /// setting on the clocks' communication menu; sites change it to match.
 pub const CLOCK_LINE_BAUD: i64 = 9_600;
@@ -99,6 +104,7 @@ pub(super) struct RawKeypad {
     pub buttons: Option<i64>,
     /// Button number, as a TOML key, to level name.
     pub button_map: Option<BTreeMap<String, String>>,
+    pub turnaround_ms: Option<i64>,
 }
 
 /// `kind = "clock_line"`.
@@ -176,6 +182,10 @@ pub struct KeypadDevice {
     pub keypads: BTreeMap<u8, String>,
     /// Level of each button, the same for every keypad on the bus.
     pub buttons: ButtonMap,
+    /// Quiet time after the last received byte before the box sends, so
+    /// that a keypad has released an RS-485 bus; zero on a point-to-point
+    /// link.
+    pub turnaround: Duration,
 }
 
 /// Settings of a clock's RS232 record output.
@@ -483,10 +493,19 @@ fn validate_keypad(
         );
         return None;
     }
+    let turnaround = problems.check(
+        &format!("{prefix}.turnaround_ms"),
+        duration_ms(
+            raw.turnaround_ms.unwrap_or(KEYPAD_TURNAROUND_MS),
+            0,
+            MAX_KEYPAD_TURNAROUND_MS,
+        ),
+    );
     Some(KeypadDevice {
         port: port?,
         keypads: keypads?,
         buttons: buttons?,
+        turnaround: turnaround?,
     })
 }
 

@@ -104,6 +104,7 @@ port = "/dev/ttyS0"
                 port: port("/dev/ttyUSB1", 9_600),
                 keypads: BTreeMap::from([(1, "W01".to_string()), (2, "W02".to_string())]),
                 buttons: ButtonMap::default_for(5).unwrap(),
+                turnaround: Duration::from_millis(3),
             }),
         },
         Device {
@@ -198,6 +199,7 @@ kind = "keypad"
 port = "/dev/ttyUSB1"
 keypads = { 0 = "W01", 2 = "W09", 3 = "W01", 4 = "W01" }
 button_map = { 17 = "satisfied", 2 = "great" }
+turnaround_ms = 500
 "#,
     );
     let keys: Vec<&str> = errors.errors.iter().map(|e| e.key.as_str()).collect();
@@ -218,6 +220,7 @@ button_map = { 17 = "satisfied", 2 = "great" }
             "device[1].keypads.4",
             "device[1].button_map.17",
             "device[1].button_map.2",
+            "device[1].turnaround_ms",
         ]
     );
     let message = |key: &str| {
@@ -234,6 +237,10 @@ button_map = { 17 = "satisfied", 2 = "great" }
     assert!(message("device[1].keypads.2").contains("unknown window id 'W09'"));
     assert!(message("device[1].button_map.2").contains("unknown rating level 'great'"));
     assert!(message("device[0].baud").contains("expected one of 1200"));
+    assert_eq!(
+        message("device[1].turnaround_ms"),
+        "invalid time 500 ms: expected 0 to 100 milliseconds"
+    );
 }
 
 #[test]

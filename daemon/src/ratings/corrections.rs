@@ -25,6 +25,8 @@ use super::roster::Roster;
 use super::{required_text, unit_of_window, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use crate::config::Config;
 use crate::journal::{EventKind, Journal, JournalError, NewEvent, StoredEvent};
+use crate::records::audit::{append_audited, AuditBy};
+use crate::records::RecordsError;
 use crate::rules::ratings::{
     check_request_time, correction_deadline, is_repeat, staff_on_duty, CorrectedLevel, Correction,
     DeadlineError, Level, RatingPress,
@@ -97,6 +99,8 @@ pub enum CorrectionCheckError {
     Record(#[from] RecordError),
     #[error("failed to access the journal: {0}")]
     Journal(#[from] JournalError),
+    #[error("failed to store the record with its audit entry: {0}")]
+    Store(#[from] RecordsError),
 }
 
 /// The state of a correction request.
@@ -298,7 +302,8 @@ pub struct DecisionInput {
 
 /// Checks a correction request for `rating_id` filed at `now` and stores it.
 ///
-/// `raw` is the request body, kept in the record. The checks run in this
+/// `raw` is the request body, kept in the record, and `audit` names the
+/// API caller whose audit entry is stored with it. The checks run in this
 /// order: the fields, the rating, the window's unit and its chief, earlier
 /// requests, the level, and the deadline. The caller has locked the API's
 /// writer, so no other request is stored between the checks and the append.
@@ -308,6 +313,7 @@ pub fn file_request(
     rating_id: i64,
     input: &RequestInput,
     raw: &[u8],
+    audit: Option<AuditBy<'_>>,
     now: DateTime<Utc>,
 ) -> Result<CorrectionView, CorrectionCheckError> {
     let level: CorrectedLevel =
@@ -421,7 +427,20 @@ pub fn file_request(
         "{CORRECTION_REQUEST_TYPE}:{rating_id}:{}",
         now.timestamp_nanos_opt().unwrap_or_default()
     );
-    let seq = append(journal, &requested_by, key, rating_id, raw, record, now)?;
+    let summary = format!(
+        "correction of rating {rating_id} at {} from {} to {level} requested by {requested_by}",
+        request.window_id, request.original_level
+    );
+    let stored = Stored {
+        actor: &requested_by,
+        key,
+        rating_id,
+        raw,
+        now,
+        audit,
+        summary,
+    };
+    let seq = append(journal, stored, record)?;
     tracing::info!(
         correction = seq,
         rating = rating_id,
@@ -451,6 +470,7 @@ pub fn decide(
     decision: Decision,
     input: &DecisionInput,
     raw: &[u8],
+    audit: Option<AuditBy<'_>>,
     now: DateTime<Utc>,
 ) -> Result<CorrectionView, CorrectionCheckError> {
     let reason = field(
@@ -545,11 +565,24 @@ pub fn decide(
     };
     let key = format!("{CORRECTION_DECISION_TYPE}:{request_id}");
     let payload = CorrectionRecord::RatingCorrectionDecision(record);
-    let seq = append(journal, &decided_by, key, rating_id, raw, payload, now)?;
     let status = match decision {
         Decision::Approved => CorrectionStatus::Approved,
         Decision::Rejected => CorrectionStatus::Rejected,
     };
+    let summary = format!(
+        "correction request {request_id} of rating {rating_id} {} by {decided_by}",
+        status.as_str()
+    );
+    let stored = Stored {
+        actor: &decided_by,
+        key,
+        rating_id,
+        raw,
+        now,
+        audit,
+        summary,
+    };
+    let seq = append(journal, stored, payload)?;
     tracing::info!(
         correction = request_id,
         rating = rating_id,
@@ -606,15 +639,25 @@ fn field<T>(name: &'static str, result: Result<T, String>) -> Result<T, Correcti
     })
 }
 
-/// Appends one correction record and returns its sequence number.
+/// How a correction record is stored: who made it, its key, and the audit
+/// entry that goes with it.
+struct Stored<'a> {
+    /// The person named in the body: the requester or the decider.
+    actor: &'a str,
+    key: String,
+    rating_id: i64,
+    raw: &'a [u8],
+    now: DateTime<Utc>,
+    audit: Option<AuditBy<'a>>,
+    summary: String,
+}
+
+/// Appends one correction record, with its audit entry in the same
+/// transaction, and returns the record's sequence number.
 fn append(
     journal: &mut Journal,
-    actor: &str,
-    idempotency_key: String,
-    rating_id: i64,
-    raw: &[u8],
+    stored: Stored<'_>,
     record: CorrectionRecord,
-    now: DateTime<Utc>,
 ) -> Result<i64, CorrectionCheckError> {
     let payload = serde_json::to_value(&record).map_err(|error| RecordError::InvalidPayload {
         seq: 0,
@@ -622,13 +665,13 @@ fn append(
     })?;
     let event = NewEvent {
         kind: EventKind::Correction,
-        device_id: actor.to_string(),
-        idempotency_key,
-        device_time: Some(now),
-        received_at: now,
-        subject: Some(rating_subject(rating_id)),
-        raw: raw.to_vec(),
+        device_id: stored.actor.to_string(),
+        idempotency_key: stored.key,
+        device_time: Some(stored.now),
+        received_at: stored.now,
+        subject: Some(rating_subject(stored.rating_id)),
+        raw: stored.raw.to_vec(),
         payload,
     };
-    Ok(journal.append(&event)?.seq())
+    Ok(append_audited(journal, event, stored.audit, stored.summary)?.seq())
 }

@@ -19,6 +19,8 @@ use super::records::{
 use super::{required_text, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use crate::config::Config;
 use crate::journal::{EventKind, Journal, JournalError, NewEvent};
+use crate::records::audit::{append_audited, AuditBy};
+use crate::records::RecordsError;
 use crate::rules::ratings::{staff_on_duty, DutyAssignment};
 use crate::time::utc_to_local;
 
@@ -38,6 +40,8 @@ pub enum DutyCheckError {
     Serialize(#[from] serde_json::Error),
     #[error("failed to access the journal: {0}")]
     Journal(#[from] JournalError),
+    #[error("failed to store the assignment with its audit entry: {0}")]
+    Store(#[from] RecordsError),
 }
 
 /// Origin of a roster entry.
@@ -194,6 +198,7 @@ pub fn assign(
     config: &Config,
     input: &DutyInput,
     raw: &[u8],
+    audit: Option<AuditBy<'_>>,
     now: DateTime<Utc>,
 ) -> Result<DutyEntry, DutyCheckError> {
     let from = parse_day("from", &input.from)?;
@@ -251,8 +256,6 @@ pub fn assign(
         });
     }
 
-    // TODO: check the caller's role from its token once the API has roles.
-    // Until then `changed_by` is recorded as given.
     // The journal stores times to the microsecond, so the payload does too.
     let now = now.trunc_subsecs(6);
     let record = DutyRecord {
@@ -282,7 +285,14 @@ pub fn assign(
         raw: raw.to_vec(),
         payload,
     };
-    let seq = journal.append(&event)?.seq();
+    let summary = format!(
+        "duty of {} at window {} from {}{}",
+        record.staff_id,
+        record.window_id,
+        record.from,
+        record.to.map_or_else(String::new, |to| format!(" to {to}"))
+    );
+    let seq = append_audited(journal, event, audit, summary)?.seq();
     tracing::info!(
         seq,
         window = %record.window_id,

@@ -143,6 +143,7 @@ fn file(
         rating_id,
         input,
         b"{}",
+        None,
         now,
     )
 }
@@ -411,6 +412,7 @@ fn decisions_and_states() {
             Decision::Rejected,
             &decision(by),
             b"{}",
+            None,
             now,
         )
         .unwrap_err();
@@ -427,6 +429,7 @@ fn decisions_and_states() {
         Decision::Approved,
         &decision("bureau-wang"),
         b"{}",
+        None,
         now,
     )
     .unwrap_err();
@@ -442,6 +445,7 @@ fn decisions_and_states() {
         Decision::Rejected,
         &decision("bureau-wang"),
         b"{}",
+        None,
         now,
     )
     .expect("rejected");
@@ -453,6 +457,7 @@ fn decisions_and_states() {
         Decision::Approved,
         &decision("bureau-li"),
         b"{}",
+        None,
         now,
     )
     .unwrap_err();
@@ -476,6 +481,7 @@ fn decisions_and_states() {
         Decision::Approved,
         &decision("bureau-li"),
         b"{}",
+        None,
         now,
     )
     .expect("approved");
@@ -593,7 +599,7 @@ fn roster_merges_config_and_api() {
         duty_input("W02", "S004", "2025-01-01", Some("2025-12-31")),
     ];
     for change in &changes {
-        assign(&mut setup.journal, &setup.config, change, b"{}", now).expect("stored");
+        assign(&mut setup.journal, &setup.config, change, b"{}", None, now).expect("stored");
     }
     let roster = Roster::read(&setup.config, &setup.journal).expect("roster");
     assert_eq!(roster.entries.len(), 5);
@@ -644,7 +650,8 @@ fn roster_rejects_bad_input() {
         (duty_input("W01", "S009", "2026-11-16", None), "staff_id"),
     ];
     for (input, field) in cases {
-        let error = assign(&mut setup.journal, &setup.config, &input, b"{}", now).unwrap_err();
+        let error =
+            assign(&mut setup.journal, &setup.config, &input, b"{}", None, now).unwrap_err();
         let matched = match field {
             "window_id" => matches!(error, DutyCheckError::UnknownWindow { .. }),
             "staff_id" => matches!(error, DutyCheckError::UnknownStaff { .. }),

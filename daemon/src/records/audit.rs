@@ -5,13 +5,14 @@
 //! record itself: a write-off, an outage, a patrol punch, a correction.
 //! The second, right after it, is an `audit` event whose payload names the
 //! actor's role, unit and token id, the action and the record's
-//! idempotency key. Both are stored or neither is. The audit key is derived from the record's key,
-//! so a resent change is a duplicate of both.
+//! idempotency key. Both are stored or neither is. The audit key is derived
+//! from the record's key, so a resent change is a duplicate of both.
 //!
-//! Other routes adopt this by building their record event and calling
-//! [`append_with_audit`] with the request's [`Actor`]. A change whose
-//! events are written elsewhere (an import) is audited on its own with
-//! [`append_standalone`], after it.
+//! Routes adopt this by building their record event and calling
+//! [`append_with_audit`] with the request's [`Actor`], or by handing an
+//! [`AuditBy`] to the module that builds the record, which then calls
+//! [`append_audited`]. A change whose events are written elsewhere (an
+//! import) is audited on its own with [`append_standalone`], after it.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -82,6 +83,30 @@ pub fn append_with_audit(
     }
 }
 
+/// The actor and action of a change, for a module that builds the record
+/// event itself and stores it with [`append_audited`].
+#[derive(Debug, Clone, Copy)]
+pub struct AuditBy<'a> {
+    pub actor: &'a Actor,
+    /// The change, as `record.verb`, such as `correction.request`.
+    pub action: &'static str,
+}
+
+/// Appends `record`, and its audit entry with `summary` when `audit` names
+/// the actor, in one transaction. Without `audit` (a change made outside
+/// the API) the record is appended alone.
+pub fn append_audited(
+    journal: &mut Journal,
+    record: NewEvent,
+    audit: Option<AuditBy<'_>>,
+    summary: String,
+) -> Result<Appended, RecordsError> {
+    match audit {
+        Some(by) => append_with_audit(journal, by.actor, by.action, record, summary),
+        None => Ok(journal.append(&record)?),
+    }
+}
+
 /// Appends an audit entry of a change whose own events are already
 /// stored, such as the punches of an import.
 pub fn append_standalone(
@@ -127,10 +152,13 @@ pub struct AuditEntry {
     pub record: AuditRecord,
 }
 
-/// Reads stored `audit` events.
+/// Reads stored `audit` events. Events of kind `audit` whose payload has a
+/// `type` are records of their own, such as duty assignments, which their
+/// module reads and whose audit entry follows them: they are skipped.
 pub fn entries(events: &[StoredEvent]) -> Result<Vec<AuditEntry>, RecordsError> {
     events
         .iter()
+        .filter(|event| event.payload.get("type").is_none())
         .map(|event| {
             let record: AuditRecord = serde_json::from_value(event.payload.clone())
                 .map_err(|error| RecordsError::invalid(event, error.to_string()))?;

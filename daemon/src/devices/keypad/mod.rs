@@ -39,9 +39,6 @@ const CLOCK_UNSET_RETRY_MS: u16 = 5_000;
 /// in ms: one commit takes milliseconds, so the keypad's own ACK timeout
 /// (0 in the frame) is ample.
 const BUSY_RETRY_MS: u16 = 0;
-/// Quiet time after the last received byte before the box sends, in ms,
-/// so that a keypad has released the RS-485 bus.
-const TURNAROUND: Duration = Duration::from_millis(3);
 /// A keypad silent this long is reported offline: three heartbeats of 60 s.
 const OFFLINE_AFTER: Duration = Duration::from_secs(180);
 /// How often the session looks for silent keypads.
@@ -114,6 +111,7 @@ impl Session {
         let mut last_received = Instant::now();
         let mut rejections_seen = 0u64;
         let mut offline_check = tokio::time::interval(OFFLINE_CHECK);
+        let turnaround = self.settings.turnaround;
 
         let end = loop {
             let replies = tokio::select! {
@@ -151,7 +149,7 @@ impl Session {
                 }
                 () = shutdown::requested() => break SessionEnd::Shutdown,
             };
-            if let Err(error) = send(&mut stream, &replies, last_received).await {
+            if let Err(error) = send(&mut stream, &replies, last_received, turnaround).await {
                 break SessionEnd::Io(error);
             }
         };
@@ -165,7 +163,7 @@ impl Session {
             }
         }
         if matches!(end, SessionEnd::Shutdown) {
-            if let Err(error) = send(&mut stream, &replies, last_received).await {
+            if let Err(error) = send(&mut stream, &replies, last_received, turnaround).await {
                 warn!(%error, "failed to send the last keypad replies before stopping");
             }
         }
@@ -453,18 +451,20 @@ impl Session {
     }
 }
 
-/// Writes `replies` after the bus turnaround time.
+/// Writes `replies` once the bus has been quiet for `turnaround` since the
+/// last received byte.
 async fn send(
     stream: &mut SerialStream,
     replies: &[Frame],
     last_received: Instant,
+    turnaround: Duration,
 ) -> std::io::Result<()> {
     if replies.is_empty() {
         return Ok(());
     }
     let quiet = last_received.elapsed();
-    if quiet < TURNAROUND {
-        tokio::time::sleep(TURNAROUND - quiet).await;
+    if quiet < turnaround {
+        tokio::time::sleep(turnaround - quiet).await;
     }
     let mut bytes = Vec::new();
     for reply in replies {
