@@ -34,6 +34,7 @@ use crate::ratings::corrections::{
     RequestInput,
 };
 use crate::ratings::records::{Decision, Unreadable};
+use crate::ratings::Submitted;
 use crate::records::audit::AuditBy;
 use crate::rules::ratings::DeadlineError;
 
@@ -78,9 +79,11 @@ pub async fn request(
             &state.config,
             rating_id,
             &input,
-            &body,
-            Some(audit),
-            Utc::now(),
+            Submitted {
+                raw: &body,
+                audit: Some(audit),
+                now: Utc::now(),
+            },
         )
         .map_err(check_error)?;
         Ok((StatusCode::CREATED, Json(view)))
@@ -136,9 +139,11 @@ async fn decide(
             request_id,
             decision,
             &input,
-            &body,
-            Some(audit),
-            Utc::now(),
+            Submitted {
+                raw: &body,
+                audit: Some(audit),
+                now: Utc::now(),
+            },
         )
         .map_err(check_error)?;
         Ok(Json(view))

@@ -22,7 +22,7 @@ use super::records::{
     CORRECTION_DECISION_TYPE, CORRECTION_REQUEST_TYPE,
 };
 use super::roster::Roster;
-use super::{required_text, unit_of_window, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
+use super::{required_text, unit_of_window, Submitted, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use crate::config::Config;
 use crate::journal::{EventKind, Journal, JournalError, NewEvent, StoredEvent};
 use crate::records::audit::{append_audited, AuditBy};
@@ -302,8 +302,8 @@ pub struct DecisionInput {
 
 /// Checks a correction request for `rating_id` filed at `now` and stores it.
 ///
-/// `raw` is the request body, kept in the record, and `audit` names the
-/// API caller whose audit entry is stored with it. The checks run in this
+/// `submitted` carries the request body, kept in the record, and the API
+/// caller whose audit entry is stored with it. The checks run in this
 /// order: the fields, the rating, the window's unit and its chief, earlier
 /// requests, the level, and the deadline. The caller has locked the API's
 /// writer, so no other request is stored between the checks and the append.
@@ -312,10 +312,9 @@ pub fn file_request(
     config: &Config,
     rating_id: i64,
     input: &RequestInput,
-    raw: &[u8],
-    audit: Option<AuditBy<'_>>,
-    now: DateTime<Utc>,
+    submitted: Submitted<'_>,
 ) -> Result<CorrectionView, CorrectionCheckError> {
+    let Submitted { raw, audit, now } = submitted;
     let level: CorrectedLevel =
         input
             .level
@@ -469,10 +468,9 @@ pub fn decide(
     request_id: i64,
     decision: Decision,
     input: &DecisionInput,
-    raw: &[u8],
-    audit: Option<AuditBy<'_>>,
-    now: DateTime<Utc>,
+    submitted: Submitted<'_>,
 ) -> Result<CorrectionView, CorrectionCheckError> {
+    let Submitted { raw, audit, now } = submitted;
     let reason = field(
         "reason",
         required_text(

@@ -14,7 +14,20 @@ pub mod roster;
 #[cfg(test)]
 mod tests;
 
+use chrono::{DateTime, Utc};
+
 use crate::config::{Config, Unit};
+use crate::records::audit::AuditBy;
+
+/// How a request reached the box: its body, kept in the record, the API
+/// caller whose audit entry is stored with it (`None` outside the API), and
+/// the box's time.
+#[derive(Debug, Clone, Copy)]
+pub struct Submitted<'a> {
+    pub raw: &'a [u8],
+    pub audit: Option<AuditBy<'a>>,
+    pub now: DateTime<Utc>,
+}
 
 /// Maximum length of a free-text reason, in characters.
 pub const MAX_REASON_CHARS: usize = 500;

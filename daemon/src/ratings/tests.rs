@@ -14,6 +14,7 @@ use super::corrections::{
 };
 use super::records::{Decision, DUTY_ASSIGNMENT_TYPE};
 use super::roster::{assign, DutyCheckError, DutyInput, DutySource, Roster};
+use super::Submitted;
 use crate::config::{parse, Config};
 use crate::journal::{EventKind, Journal, NewEvent};
 use crate::rules::ratings::{staff_on_duty, CorrectedLevel, DeadlineError, DutyAssignment, Level};
@@ -142,9 +143,11 @@ fn file(
         &setup.config,
         rating_id,
         input,
-        b"{}",
-        None,
-        now,
+        Submitted {
+            raw: b"{}",
+            audit: None,
+            now,
+        },
     )
 }
 
@@ -411,9 +414,11 @@ fn decisions_and_states() {
             first.id,
             Decision::Rejected,
             &decision(by),
-            b"{}",
-            None,
-            now,
+            Submitted {
+                raw: b"{}",
+                audit: None,
+                now,
+            },
         )
         .unwrap_err();
         let matched = match expected {
@@ -428,9 +433,11 @@ fn decisions_and_states() {
         rating,
         Decision::Approved,
         &decision("bureau-wang"),
-        b"{}",
-        None,
-        now,
+        Submitted {
+            raw: b"{}",
+            audit: None,
+            now,
+        },
     )
     .unwrap_err();
     assert!(
@@ -444,9 +451,11 @@ fn decisions_and_states() {
         first.id,
         Decision::Rejected,
         &decision("bureau-wang"),
-        b"{}",
-        None,
-        now,
+        Submitted {
+            raw: b"{}",
+            audit: None,
+            now,
+        },
     )
     .expect("rejected");
     assert_eq!(rejected.status, CorrectionStatus::Rejected);
@@ -456,9 +465,11 @@ fn decisions_and_states() {
         first.id,
         Decision::Approved,
         &decision("bureau-li"),
-        b"{}",
-        None,
-        now,
+        Submitted {
+            raw: b"{}",
+            audit: None,
+            now,
+        },
     )
     .unwrap_err();
     assert!(
@@ -480,9 +491,11 @@ fn decisions_and_states() {
         second.id,
         Decision::Approved,
         &decision("bureau-li"),
-        b"{}",
-        None,
-        now,
+        Submitted {
+            raw: b"{}",
+            audit: None,
+            now,
+        },
     )
     .expect("approved");
     assert_eq!(approved.status, CorrectionStatus::Approved);
