@@ -536,3 +536,67 @@ fn clock_status_reaches_systemd_readyz_and_page() {
     let status = support::wait_with_limit(&mut child.0, Duration::from_secs(15));
     assert!(status.success(), "exit status {status}");
 }
+
+/// A client that sends its request headers too slowly is cut off after
+/// `header_timeout_seconds`, and the connection slots it held then serve
+/// the next client.
+#[test]
+fn slow_headers_are_cut_off() {
+    use std::io::{Read, Write};
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = support::without_devices(&text)
+        .replace("header_timeout_seconds = 30", "header_timeout_seconds = 1")
+        .replace("max_connections = 64", "max_connections = 2");
+    std::fs::write(&config, text).unwrap();
+    let server = support::Server::start(&config);
+    let address = server.base_url.trim_start_matches("http://").to_string();
+
+    // Two clients take both slots with half a request each.
+    let mut stalled: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: hall\r\n")
+                .unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+
+    // A third client waits for a slot, then gets its answer.
+    let started = Instant::now();
+    let mut third = TcpStream::connect(&address).unwrap();
+    third
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: hall\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).unwrap();
+    let waited = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    assert!(
+        waited >= Duration::from_millis(500),
+        "the third client was served after {waited:?}, before a slot was free"
+    );
+
+    // The stalled clients were closed without an answer.
+    for stream in &mut stalled {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buffer = [0u8; 256];
+        match stream.read(&mut buffer) {
+            Ok(0) => {}
+            Ok(read) => {
+                let text = String::from_utf8_lossy(&buffer[..read]).to_string();
+                assert!(!text.contains("200 OK"), "a stalled client got {text}");
+            }
+            Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset),
+        }
+    }
+}

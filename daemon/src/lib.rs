@@ -28,6 +28,8 @@ pub mod import;
 pub mod ingest;
 /// Append-only SQLite journal of raw events with a hash chain.
 pub mod journal;
+/// HTTP/1.1 accept loop with a connection cap and a header time limit.
+pub mod listener;
 /// Log output through tracing.
 pub mod logging;
 /// Prometheus metrics and the table of device states.

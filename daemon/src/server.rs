@@ -2,7 +2,6 @@
 //! API, started in that order and stopped in reverse, with systemd
 //! notified of each step.
 
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -93,18 +92,27 @@ pub async fn run(
         status,
     ));
 
-    let serve = axum::serve(listener, api::router(Arc::clone(&state)))
-        .with_graceful_shutdown(async {
-            shutdown::requested().await;
-            systemd::notify_stopping();
-        })
-        .into_future();
+    let (stop_http, stop_signal) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown::requested().await;
+        systemd::notify_stopping();
+        let _ = stop_http.send(true);
+    });
+    let serve = crate::listener::serve(
+        listener,
+        api::router(Arc::clone(&state)),
+        crate::listener::ConnectionLimits {
+            max_connections: state.config.http.max_connections,
+            header_read_timeout: state.config.http.header_timeout,
+        },
+        stop_signal,
+    );
     let http_deadline = async {
         shutdown::requested().await;
         tokio::time::sleep(HTTP_STOP_GRACE).await;
     };
     tokio::select! {
-        result = serve => result.context("the HTTP server failed")?,
+        () = serve => {}
         () = http_deadline => tracing::warn!(
             grace_s = HTTP_STOP_GRACE.as_secs(),
             "HTTP requests still open after the grace time; dropping them"

@@ -30,7 +30,6 @@ mod handlers;
 /// Last contact, lost clocks and device-status events.
 mod health;
 /// The accept loop: connection cap and header time limit.
-mod listener;
 /// Upload bodies turned into journal events.
 pub mod records;
 /// Committing upload batches before replying `OK`.
@@ -60,8 +59,8 @@ use crate::journal::{EventKind, JournalError, JournalReader};
 
 pub use clock::{ClockCounters, ClockStatus, Link, QueuedAction, SkewReading};
 
+use crate::listener::{self, ConnectionLimits};
 use clock::Clock;
-use listener::ConnectionLimits;
 
 /// Time given to requests in flight to finish when the daemon stops.
 const STOP_GRACE: Duration = Duration::from_secs(5);

@@ -529,7 +529,7 @@ async fn idle_connections_capped_and_closed() {
     let config = listener_config(dir.path());
     let journal = Journal::open(&config.journal.path).expect("open journal");
     let (ingest, _writer) = crate::ingest::start(journal).expect("start writer");
-    let limits = super::listener::ConnectionLimits {
+    let limits = crate::listener::ConnectionLimits {
         max_connections: 2,
         header_read_timeout: Duration::from_millis(300),
     };

@@ -23,6 +23,12 @@ pub const HTTP_LISTEN: &str = "127.0.0.1:8080";
 /// Largest HTTP request body in bytes (16 MiB), which bounds an uploaded
 /// attendance export.
 pub const HTTP_MAX_BODY_BYTES: i64 = 16 * 1024 * 1024;
+/// Seconds a client may take to send a request's headers, including the
+/// wait for the next request on a kept-alive connection.
+pub const HTTP_HEADER_TIMEOUT_SECONDS: i64 = 30;
+/// Most API connections open at once: a few people and the central
+/// system read reports, so 64 is a wide margin (an estimate).
+pub const HTTP_MAX_CONNECTIONS: i64 = 64;
 /// SQLite journal file.
 pub const JOURNAL_PATH: &str = "/var/lib/hallbox/journal.sqlite";
 /// Working-day calendar kind: the official holiday files.
@@ -101,6 +107,8 @@ pub(super) struct SiteInput {
 pub(super) struct HttpInput {
     pub listen: String,
     pub max_body_bytes: i64,
+    pub header_timeout_seconds: i64,
+    pub max_connections: i64,
 }
 
 #[derive(Debug)]
@@ -170,6 +178,11 @@ pub(super) fn merge(raw: RawConfig) -> Input {
         http: HttpInput {
             listen: raw.http.listen.unwrap_or_else(|| HTTP_LISTEN.to_string()),
             max_body_bytes: raw.http.max_body_bytes.unwrap_or(HTTP_MAX_BODY_BYTES),
+            header_timeout_seconds: raw
+                .http
+                .header_timeout_seconds
+                .unwrap_or(HTTP_HEADER_TIMEOUT_SECONDS),
+            max_connections: raw.http.max_connections.unwrap_or(HTTP_MAX_CONNECTIONS),
         },
         journal_path: raw.journal.path.unwrap_or_else(|| JOURNAL_PATH.into()),
         calendar: merge_calendar(raw.calendar),

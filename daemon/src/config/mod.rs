@@ -117,6 +117,11 @@ pub struct HttpSettings {
     pub listen: SocketAddr,
     /// Largest request body in bytes, which bounds an uploaded export.
     pub max_body_bytes: usize,
+    /// Time a client may take to send a request's headers; a connection
+    /// that takes longer is closed.
+    pub header_timeout: std::time::Duration,
+    /// Most connections open at once; more wait to be accepted.
+    pub max_connections: usize,
 }
 
 /// `[journal]`: the append-only SQLite journal.

@@ -54,6 +54,8 @@ pub(super) struct RawSite {
 pub(super) struct RawHttp {
     pub listen: Option<String>,
     pub max_body_bytes: Option<i64>,
+    pub header_timeout_seconds: Option<i64>,
+    pub max_connections: Option<i64>,
 }
 
 /// `[journal]`

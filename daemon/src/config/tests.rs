@@ -432,6 +432,16 @@ const INVALID_CASES: &[(&str, &str, &str)] = &[
         "http.max_body_bytes",
         "invalid size 0",
     ),
+    (
+        "[http]\nheader_timeout_seconds = 0",
+        "http.header_timeout_seconds",
+        "invalid time 0 s: expected 1 to 3600 seconds",
+    ),
+    (
+        "[http]\nmax_connections = -1",
+        "http.max_connections",
+        "invalid count -1: expected 1 to 10000 connections",
+    ),
     ("[journal]\npath = \"\"", "journal.path", "empty path"),
     (
         "[calendar]\nfiles = [\"calendar/cn-2025.toml\", \"calendar/cn-1999.toml\"]",

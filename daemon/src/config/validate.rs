@@ -183,9 +183,36 @@ fn validate_http(input: &HttpInput, problems: &mut Problems) -> Option<HttpSetti
                 )
             }),
     );
+    let header_timeout = problems.check(
+        "http.header_timeout_seconds",
+        u64::try_from(input.header_timeout_seconds)
+            .ok()
+            .filter(|seconds| (1..=3600).contains(seconds))
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| {
+                format!(
+                    "invalid time {} s: expected 1 to 3600 seconds such as 30",
+                    input.header_timeout_seconds
+                )
+            }),
+    );
+    let max_connections = problems.check(
+        "http.max_connections",
+        usize::try_from(input.max_connections)
+            .ok()
+            .filter(|count| (1..=10_000).contains(count))
+            .ok_or_else(|| {
+                format!(
+                    "invalid count {}: expected 1 to 10000 connections such as 64",
+                    input.max_connections
+                )
+            }),
+    );
     Some(HttpSettings {
         listen: listen?,
         max_body_bytes: max_body_bytes?,
+        header_timeout: header_timeout?,
+        max_connections: max_connections?,
     })
 }
 

@@ -1,12 +1,13 @@
-//! The accept loop of the ADMS listener: HTTP/1.1 connections with a cap
-//! on how many are open and a time limit on request headers.
+//! The accept loop of the API and of the ADMS listener: HTTP/1.1
+//! connections with a cap on how many are open and a time limit on request
+//! headers.
 //!
 //! `axum::serve` sets neither, so a client that opens connections and sends
-//! nothing would hold a task and a file descriptor each for as long as it
-//! likes, and file descriptors are shared with the journal. Here a
-//! connection waits for a free slot before it is accepted, and one whose
-//! request headers do not arrive in time is closed. Clocks speak HTTP/1.1
-//! only.
+//! nothing, or sends its headers a byte at a time, would hold a task and a
+//! file descriptor each for as long as it likes, and file descriptors are
+//! shared with the journal. Here a connection waits for a free slot before
+//! it is accepted, and one whose request headers do not arrive in time is
+//! closed. Clocks and browsers on the hall's network speak HTTP/1.1.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,7 +26,8 @@ use tracing::{debug, warn};
 #[derive(Debug, Clone, Copy)]
 pub struct ConnectionLimits {
     /// Most connections open at once. A hall has a few clocks, each with
-    /// one connection at a time, so 64 is a wide margin (an estimate).
+    /// one connection at a time, and a few people reading reports, so 64 is
+    /// a wide margin (an estimate).
     pub max_connections: usize,
     /// Maximum time a connection may take to send a request's headers,
     /// including the wait for the next request on a kept-alive connection.
@@ -47,7 +49,7 @@ const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// Serves `router` on `listener` until `stop` turns true, then stops
 /// accepting and lets every open connection finish its current request.
-pub(super) async fn serve(
+pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
@@ -69,7 +71,7 @@ pub(super) async fn serve(
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(error) => {
-                    warn!(error = %error, "failed to accept an ADMS connection; retrying");
+                    warn!(error = %error, "failed to accept an HTTP connection; retrying");
                     tokio::time::sleep(ACCEPT_RETRY_DELAY).await;
                     continue;
                 }
@@ -96,7 +98,7 @@ pub(super) async fn serve(
                 }
             };
             if let Err(error) = result {
-                debug!(peer = %peer, error = %error, "ADMS connection closed with an error");
+                debug!(peer = %peer, error = %error, "HTTP connection closed with an error");
             }
         });
     }
