@@ -130,8 +130,18 @@ async fn device_status_opens_and_closes_outages() {
     // 2026-11-03, and lost again at 17:00 on Thursday 2026-11-05 without
     // coming back. The events are written as the daemon's device link
     // writes them, before the server starts.
+    // A keypad bus lost on Wednesday opens no outage: keypads take no
+    // punches.
     let dir = tempfile::tempdir().unwrap();
     let config = support::hall_config(dir.path());
+    let keypad_bus = format!(
+        "\n[[device]]\nid = \"keypads-hall\"\nkind = \"keypad\"\nport = \"{}\"\n\
+         keypads = {{ 1 = \"W01\" }}\n",
+        dir.path().join("no-such-port").display()
+    );
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&keypad_bus);
+    std::fs::write(&config, text).unwrap();
     {
         let mut journal = Journal::open(dir.path().join("journal.sqlite")).unwrap();
         journal
@@ -139,6 +149,8 @@ async fn device_status_opens_and_closes_outages() {
                 status("clock-1", "connected", "2026-11-03 07:00:00"),
                 status("clock-1", "lost", "2026-11-03 08:00:00"),
                 status("clock-1", "connected", "2026-11-03 09:00:00"),
+                status("keypads-hall", "lost", "2026-11-04 08:00:00"),
+                status("keypads-hall", "connected", "2026-11-04 11:00:00"),
                 status("clock-1", "lost", "2026-11-05 17:00:00"),
             ])
             .unwrap();

@@ -104,6 +104,42 @@ async fn press_acked(
     frame
 }
 
+/// The keypad session marks repeats with `[ratings] repeat_window_seconds`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keypad_repeat_window_from_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let (pty, link) = plug(dir.path(), "keypads");
+    let text = format!(
+        "{ROSTER}\n[ratings]\nrepeat_window_seconds = 10\n{}",
+        keypad_device("keypads", &link)
+    );
+    let (_, config) = write_config(dir.path(), &text);
+    let clock = BoxClock::system();
+    let daemon = Daemon::start(&config, clock.clone());
+    let journal = daemon.journal.clone();
+    let mut bus = KeypadBus::new(pty);
+    let mut keypad = SimulatedKeypad::new(address(1), 0x5EED_0101);
+
+    // 10:00:00, then 5 s later (a repeat within 10 s), then 10 s after
+    // that (not less than 10 s apart, so counted).
+    let mut frames = Vec::new();
+    for (index, second) in [0u32, 5, 15].into_iter().enumerate() {
+        clock.pin(local(10, 0, second));
+        let uptime = 1_000 * index as u32;
+        frames.push(press_acked(&mut bus, &journal, &mut keypad, 1, uptime).await);
+    }
+    let conn = reader(&journal);
+    let repeats: Vec<bool> = frames
+        .iter()
+        .map(|frame| {
+            let (_, _, payload) = rating(&conn, 1, 0x5EED_0101, frame.sequence());
+            payload["repeat"].as_bool().expect("repeat flag")
+        })
+        .collect();
+    assert_eq!(repeats, [false, true, false]);
+    daemon.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keypad_ack_follows_commit() {
     let dir = tempfile::tempdir().unwrap();

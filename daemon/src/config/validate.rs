@@ -6,6 +6,7 @@
 //! reports every problem of the file. Attendance and the roster of units and
 //! staff have modules of their own.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -14,7 +15,7 @@ use chrono_tz::Tz;
 
 use super::attendance::validate_attendance;
 use super::defaults::{CalendarInput, HttpInput, ImportInput, Input, SiteInput};
-use super::devices::validate_devices;
+use super::devices::{validate_devices, RawDevice};
 use super::error::{ConfigErrors, Problems};
 use super::gpio::validate_gpio;
 use super::ratings::{validate_duty, validate_ratings};
@@ -68,6 +69,8 @@ pub(super) fn validate(
         &mut problems,
     );
 
+    check_ids_across_kinds(&input, &mut problems);
+
     if !problems.is_empty() {
         return Err(problems.into_errors(source));
     }
@@ -95,6 +98,56 @@ pub(super) fn validate(
         devices: devices.expect(VALID),
         gpio,
     })
+}
+
+/// Reports a device id used by two kinds of device: a serial `[[device]]`,
+/// a GPIO device (`[[wiegand]]` or `[[button_keypad]]`) or an
+/// `[[adms.clock]]`. Each id is the `device_id` of its events, so two
+/// devices may not share one. Ids repeated within one kind are reported by
+/// that kind's checks.
+fn check_ids_across_kinds(input: &Input, problems: &mut Problems) {
+    let serial = input.devices.iter().enumerate().map(|(index, device)| {
+        let id = match device {
+            RawDevice::Fingerprint(raw) => raw.id.as_deref(),
+            RawDevice::Keypad(raw) => raw.id.as_deref(),
+            RawDevice::ClockLine(raw) => raw.id.as_deref(),
+        };
+        (0, format!("device[{index}]"), id)
+    });
+    let wiegand = input
+        .wiegand
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| (1, format!("wiegand[{index}]"), raw.id.as_deref()));
+    let buttons = input
+        .button_keypads
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| (1, format!("button_keypad[{index}]"), raw.id.as_deref()));
+    let clocks = input
+        .adms
+        .clocks
+        .iter()
+        .enumerate()
+        .map(|(index, raw)| (2, format!("adms.clock[{index}]"), raw.id.as_deref()));
+
+    let mut first: BTreeMap<&str, (u8, String)> = BTreeMap::new();
+    for (kind, prefix, id) in serial.chain(wiegand).chain(buttons).chain(clocks) {
+        let Some(id) = id else { continue };
+        match first.get(id) {
+            Some((first_kind, first_prefix)) if *first_kind != kind => problems.add(
+                format!("{prefix}.id"),
+                format!(
+                    "duplicate device id '{id}': {first_prefix} already uses it, and each \
+                     device's events are stored under its id: give this one another id"
+                ),
+            ),
+            Some(_) => {}
+            None => {
+                first.insert(id, (kind, prefix));
+            }
+        }
+    }
 }
 
 /// Longest `health.lost_device_seconds`: one day.

@@ -94,7 +94,11 @@ pub fn spawn_all_with_clock(
                 ));
             }
             DeviceKind::Keypad(settings) => {
-                let session = Arc::new(keypad::Session::new(context, settings.clone()));
+                let session = Arc::new(keypad::Session::new(
+                    context,
+                    settings.clone(),
+                    config.ratings.repeat_window_secs,
+                ));
                 tasks.spawn(link::supervise(
                     device.id.clone(),
                     settings.port.clone(),

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Datelike, NaiveDateTime, NaiveTime, Utc, Weekday};
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::{Config, DeviceKind};
 use crate::journal::{JournalError, JournalReader};
 use crate::records::{Outage, Patrol, Records, RecordsError, WriteOffView};
 use crate::report::csv::write_table;
@@ -102,12 +102,21 @@ impl AttendanceReport<'_> {
 }
 
 /// Returns whether the device's lost and connected events open and close
-/// outages.
-///
-/// NOTE: the configuration does not yet list devices with their kind, so
-/// every device counts as a clock, keypads included.
-pub fn is_clock(_config: &Config, _device_id: &str) -> bool {
-    true
+/// attendance outages: every device but the satisfaction keypads (serial
+/// keypad buses and GPIO button keypads), which take no punches. A device
+/// the configuration no longer lists counts as a clock, so its outages
+/// stay in the reports.
+pub fn is_clock(config: &Config, device_id: &str) -> bool {
+    let keypad_bus = config
+        .devices
+        .iter()
+        .any(|device| device.id == device_id && matches!(device.kind, DeviceKind::Keypad(_)));
+    let button_keypad = config
+        .gpio
+        .button_keypads
+        .iter()
+        .any(|keypad| keypad.id == device_id);
+    !(keypad_bus || button_keypad)
 }
 
 /// Removes leading zeros, so "0012" and "12" name the same enrolment, as

@@ -183,9 +183,8 @@ pub(super) fn validate_gpio(
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
     let mut devices = GpioDevices::default();
 
-    // NOTE: ids are unique among the GPIO devices only. A serial device
-    // with the same id would share its journal device_id.
-
+    // Ids shared with serial devices or network clocks are reported by
+    // the check across kinds in validate.rs.
     for (index, raw) in wiegand.iter().enumerate() {
         let prefix = format!("wiegand[{index}]");
         check_id(&raw.id, &prefix, &mut ids, problems);

@@ -286,6 +286,34 @@ pins = { 1 = 4, 2 = 5, 3 = 6, 4 = 7 }
 }
 
 #[test]
+fn ids_unique_across_kinds() {
+    let errors = gpio_errors(
+        r#"
+[[device]]
+id = "door"
+kind = "clock_line"
+port = "/dev/ttyS0"
+
+[[wiegand]]
+id = "door"
+d0 = 2
+d1 = 3
+
+[[adms.clock]]
+id = "door"
+serial_number = "CKJ4213600282"
+"#,
+    );
+    let keys: Vec<&str> = errors.errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(keys, ["wiegand[0].id", "adms.clock[0].id"], "{errors}");
+    assert_eq!(
+        message(&errors, "wiegand[0].id"),
+        "duplicate device id 'door': device[0] already uses it, and each device's events are \
+         stored under its id: give this one another id"
+    );
+}
+
+#[test]
 fn decoder_errors() {
     let errors = gpio_errors(
         r#"

@@ -27,7 +27,7 @@ use super::DeviceContext;
 use crate::config::KeypadDevice;
 use crate::ingest::IngestError;
 use crate::journal::{Appended, EventKind, NewEvent};
-use crate::rules::ratings::{Level, RatingSettings};
+use crate::rules::ratings::Level;
 use crate::shutdown;
 
 /// "Retry after" of a NAK for a failed commit, in ms: the keypad protocol
@@ -77,8 +77,10 @@ struct Commit {
 type Replies = Vec<Frame>;
 
 impl Session {
-    /// Creates a session for the bus of `context` with `settings`.
-    pub fn new(context: DeviceContext, settings: KeypadDevice) -> Session {
+    /// Creates a session for the bus of `context` with `settings`; a press
+    /// less than `repeat_window_secs` after the previous press of the same
+    /// keypad is marked as a repeat.
+    pub fn new(context: DeviceContext, settings: KeypadDevice, repeat_window_secs: u32) -> Session {
         let keypads = settings
             .keypads
             .keys()
@@ -87,9 +89,7 @@ impl Session {
         Session {
             context,
             settings,
-            // NOTE: the default of the rating rules (3 s); a repeat window
-            // set in the configuration is not read here.
-            repeat_window_secs: RatingSettings::default().repeat_window_secs,
+            repeat_window_secs,
             state: Mutex::new(State {
                 keypads,
                 ..State::default()
