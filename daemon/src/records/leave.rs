@@ -13,9 +13,10 @@
 //! The length counts the half-day sessions the leave touches on working
 //! days, so a leave of two and a half days needs the three-day chain.
 //!
-//! NOTE: the rules also ask for the four-step chain for annual, home-visit,
-//! marriage, maternity and bereavement leave of any length; the box checks
-//! the chain by length only, for every kind of leave.
+//! Annual, home-visit, marriage, maternity and bereavement leave need the
+//! four-step chain at any length (年休假、探亲假、婚假、产假、丧假: chief
+//! representative, bureau, the stationing department's leader, the
+//! bureau's head), because the stationing department arranges a stand-in.
 //!
 //! Emergency leave (the bureau told before 08:30 on the first day) is
 //! registered before it is signed. Its paperwork is due within 3 working
@@ -29,6 +30,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::{Calendar, CalendarError};
+use crate::rules::attendance::WriteOffKind;
 use crate::rules::{Checkpoint, Slot};
 
 /// Half-day sessions up to which the two-step chain suffices: 2 days.
@@ -101,6 +103,12 @@ pub enum ChainError {
         required: Vec<ApprovalStep>,
         missing: Vec<ApprovalStep>,
     },
+    #[error("{kind} needs the signatures of {} at any length, and {} is missing", join(.required), join(.missing))]
+    KindIncomplete {
+        kind: &'static str,
+        required: Vec<ApprovalStep>,
+        missing: Vec<ApprovalStep>,
+    },
     #[error("step {step} comes after {previous}: list the signatures in the order chief_representative, bureau, department_leader, bureau_head")]
     OutOfOrder {
         index: usize,
@@ -115,7 +123,7 @@ impl ChainError {
     /// Path of the request field the error is about.
     pub fn field(&self, list: &str) -> String {
         match self {
-            ChainError::Incomplete { .. } => list.to_string(),
+            ChainError::Incomplete { .. } | ChainError::KindIncomplete { .. } => list.to_string(),
             ChainError::OutOfOrder { index, .. } | ChainError::Duplicate { index, .. } => {
                 format!("{list}[{index}].step")
             }
@@ -177,6 +185,45 @@ pub fn check_chain(half_days: u32, approvals: &[Approval]) -> Result<(), ChainEr
     }
     Err(ChainError::Incomplete {
         days: days_text(half_days),
+        required: required.to_vec(),
+        missing,
+    })
+}
+
+/// The signatures every leave of these kinds needs, whatever its length.
+const FULL_CHAIN_KINDS: [WriteOffKind; 5] = [
+    WriteOffKind::AnnualLeave,
+    WriteOffKind::HomeVisitLeave,
+    WriteOffKind::MarriageLeave,
+    WriteOffKind::MaternityLeave,
+    WriteOffKind::BereavementLeave,
+];
+
+/// Checks that a leave of `kind` and `half_days` has every signature it
+/// needs, in order: the four-step chain for annual, home-visit, marriage,
+/// maternity and bereavement leave, and otherwise the chain of its length
+/// ([`check_chain`]).
+pub fn check_leave_chain(
+    kind: WriteOffKind,
+    half_days: u32,
+    approvals: &[Approval],
+) -> Result<(), ChainError> {
+    if !FULL_CHAIN_KINDS.contains(&kind) {
+        return check_chain(half_days, approvals);
+    }
+    check_order(approvals)?;
+    use ApprovalStep::*;
+    let required = [ChiefRepresentative, Bureau, DepartmentLeader, BureauHead];
+    let missing: Vec<ApprovalStep> = required
+        .iter()
+        .copied()
+        .filter(|step| !approvals.iter().any(|approval| approval.step == *step))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ChainError::KindIncomplete {
+        kind: kind.as_str(),
         required: required.to_vec(),
         missing,
     })

@@ -103,6 +103,43 @@ fn chain_order_and_duplicates() {
 }
 
 #[test]
+fn chain_full_for_kinds() {
+    use crate::rules::attendance::WriteOffKind::*;
+    let two = [ChiefRepresentative, Bureau];
+    let four = [ChiefRepresentative, Bureau, DepartmentLeader, BureauHead];
+    // Half a day of annual leave still needs all four signatures.
+    let error = check_leave_chain(AnnualLeave, 1, &chain(&two)).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "annual_leave needs the signatures of chief_representative, bureau, department_leader, \
+         bureau_head at any length, and department_leader, bureau_head is missing"
+    );
+    assert_eq!(error.field("approvals"), "approvals");
+    for kind in [
+        AnnualLeave,
+        HomeVisitLeave,
+        MarriageLeave,
+        MaternityLeave,
+        BereavementLeave,
+    ] {
+        assert!(
+            check_leave_chain(kind, 2, &chain(&two)).is_err(),
+            "{kind:?}"
+        );
+        assert_eq!(
+            check_leave_chain(kind, 2, &chain(&four)),
+            Ok(()),
+            "{kind:?}"
+        );
+    }
+    // Other kinds follow their length: one day of personal or sick leave
+    // needs two signatures.
+    for kind in [PersonalLeave, SickLeave, PublicDutyLeave, ExtendedLeave] {
+        assert_eq!(check_leave_chain(kind, 2, &chain(&two)), Ok(()), "{kind:?}");
+    }
+}
+
+#[test]
 fn chain_message_names_missing() {
     let error = check_chain(6, &chain(&[ChiefRepresentative, Bureau])).unwrap_err();
     assert_eq!(

@@ -172,7 +172,7 @@ impl RegisterRequest {
         };
         // Emergency leave is signed later, with its paperwork.
         if self.kind.is_leave() && emergency.is_none() {
-            leave::check_chain(half_days, &approvals)
+            leave::check_leave_chain(self.kind, half_days, &approvals)
                 .map_err(|error| FieldError::new(error.field("approvals"), error.to_string()))?;
         }
 
@@ -280,7 +280,7 @@ impl PaperworkRequest {
             .into());
         }
         let approvals = approvals("approvals", &self.approvals)?;
-        leave::check_chain(registration.half_days, &approvals)
+        leave::check_leave_chain(registration.kind, registration.half_days, &approvals)
             .map_err(|error| FieldError::new(error.field("approvals"), error.to_string()))?;
         if self.sick_certificate.is_some() && registration.kind != WriteOffKind::SickLeave {
             return Err(FieldError::new(
