@@ -600,3 +600,44 @@ fn slow_headers_are_cut_off() {
         }
     }
 }
+
+/// A second daemon on the same journal refuses to start and says why; the
+/// first keeps serving.
+#[test]
+fn second_daemon_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, support::without_devices(&text)).unwrap();
+    let server = support::Server::start(&config);
+
+    let mut second = support::KillOnDrop(
+        support::hallbox()
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let status = support::wait_with_limit(&mut second.0, Duration::from_secs(20));
+    assert!(!status.success(), "the second daemon started");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut second.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        stderr.contains("another hallbox daemon is serving the journal"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("journal.sqlite.serve.lock"), "{stderr}");
+
+    let address = server.base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).unwrap();
+    std::io::Write::write_all(
+        &mut stream,
+        b"GET /healthz HTTP/1.1\r\nHost: hall\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+}

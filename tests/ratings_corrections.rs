@@ -591,3 +591,74 @@ async fn corrections_and_duty_are_audited() {
     );
     assert_eq!(page["next"], decision + 1);
 }
+
+/// Appends a correction record as the ratings module stores it.
+fn append_correction(journal: &mut hallbox::journal::Journal, key: &str, payload: Value) {
+    let now = chrono::Utc::now();
+    let event = hallbox::journal::NewEvent {
+        kind: hallbox::journal::EventKind::Correction,
+        device_id: "bureau-wang".to_string(),
+        idempotency_key: key.to_string(),
+        device_time: Some(now),
+        received_at: now,
+        subject: Some(format!("rating:{}", payload["rating_id"])),
+        raw: Vec::new(),
+        payload,
+    };
+    journal.append(&event).expect("correction stored");
+}
+
+/// Two approvals of one rating, as two daemons on one journal could store
+/// them: the first counts, the second is listed as unreadable, and the
+/// report still answers.
+#[tokio::test]
+async fn second_approval_set_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &official_calendar(), ROSTER);
+    let path = dir.path().join("journal.sqlite");
+    let rating = store_presses(&path, &[press("W01", "2026-11-02 10:00:00", "unsatisfied")])[0];
+    let mut journal = hallbox::journal::Journal::open(&path).unwrap();
+    let mut decisions = Vec::new();
+    for (index, level) in ["satisfied", "void"].into_iter().enumerate() {
+        let request_id = rating + 1 + 2 * index as i64;
+        append_correction(
+            &mut journal,
+            &format!("rating_correction_request:{rating}:{index}"),
+            json!({
+                "type": "rating_correction_request", "rating_id": rating, "window_id": "W01",
+                "unit_id": "tax", "pressed_at": "2026-11-02T10:00:00",
+                "original_level": "unsatisfied", "level": level, "reason": "误按",
+                "requested_by": "S001", "requested_at": "2026-11-03T10:00:00",
+                "deadline": "2026-11-06T00:00:00"
+            }),
+        );
+        append_correction(
+            &mut journal,
+            &format!("rating_correction_decision:{request_id}"),
+            json!({
+                "type": "rating_correction_decision", "request_id": request_id,
+                "rating_id": rating, "decision": "approved", "reason": "已核实",
+                "decided_by": "bureau-wang", "decided_at": "2026-11-03T11:00:00"
+            }),
+        );
+        decisions.push(request_id + 1);
+    }
+    drop(journal);
+
+    let server = support::Server::start(&config);
+    let (status, report) = get(&server.url("/api/v1/ratings/monthly?month=2026-11")).await;
+    assert_eq!(status, 200, "{report}");
+    let line = &report["ratings"][0];
+    assert_eq!(line["effective_level"], "satisfied", "{line}");
+    assert_eq!(line["correction"]["new"], "satisfied", "{line}");
+    let unreadable = report["unreadable_events"].as_array().unwrap();
+    assert_eq!(unreadable.len(), 1, "{unreadable:?}");
+    assert_eq!(unreadable[0]["seq"], decisions[1]);
+    assert!(
+        unreadable[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("already has an approved correction (request"),
+        "{unreadable:?}"
+    );
+}

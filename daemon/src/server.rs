@@ -42,6 +42,7 @@ pub async fn run(
     }
     shutdown::spawn_signal_watch();
 
+    let _serving = lock_journal(&config.journal.path)?;
     // The journal writer for device events, then the API's own connection.
     let (ingest, writer) = ingest::start(open_journal(&config)?)
         .context("failed to start the journal writer thread")?;
@@ -147,4 +148,43 @@ pub async fn run(
         .context("failed to wait for the journal writer")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Takes an exclusive lock on `JOURNAL.serve.lock` beside the journal, held
+/// while the returned file lives, so that a second daemon on the same
+/// journal refuses to start. Two daemons would each check a correction or
+/// a device's resend against what it alone had stored. `hallbox import`
+/// and `hallbox verify` do not take the lock.
+fn lock_journal(journal: &std::path::Path) -> anyhow::Result<nix::fcntl::Flock<std::fs::File>> {
+    if let Some(parent) = journal.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("failed to create the journal folder '{}'", parent.display())
+            })?;
+        }
+    }
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".serve.lock");
+    let lock_path = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("failed to open the lock file '{}'", lock_path.display()))?;
+    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock).map_err(
+        |(_, errno)| {
+            if errno == nix::errno::Errno::EWOULDBLOCK {
+                anyhow::anyhow!(
+                    "another hallbox daemon is serving the journal '{}' (it holds '{}'): stop \
+                     it first, for example with `systemctl stop hallbox`, or give this one \
+                     another [journal] path",
+                    journal.display(),
+                    lock_path.display()
+                )
+            } else {
+                anyhow::anyhow!("failed to lock '{}': {errno}", lock_path.display())
+            }
+        },
+    )
 }

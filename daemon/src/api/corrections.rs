@@ -242,7 +242,9 @@ fn check_error(failure: CorrectionCheckError) -> ApiError {
         E::SameUnit { .. } => (StatusCode::FORBIDDEN, "same_unit"),
         E::AlreadyApproved { .. } => (StatusCode::CONFLICT, "already_corrected"),
         E::AlreadyPending { .. } => (StatusCode::CONFLICT, "correction_pending"),
-        E::AlreadyDecided { .. } => (StatusCode::CONFLICT, "already_decided"),
+        E::AlreadyDecided { .. } | E::StoredMeanwhile { .. } => {
+            (StatusCode::CONFLICT, "already_decided")
+        }
         E::SameLevel { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "same_level"),
         E::RepeatPress { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "repeat_press"),
         E::RatedStaff { .. } => (StatusCode::FORBIDDEN, "rated_staff"),

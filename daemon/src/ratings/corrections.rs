@@ -24,7 +24,7 @@ use super::records::{
 use super::roster::Roster;
 use super::{required_text, unit_of_window, Submitted, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use crate::config::Config;
-use crate::journal::{EventKind, Journal, JournalError, NewEvent, StoredEvent};
+use crate::journal::{Appended, EventKind, Journal, JournalError, NewEvent, StoredEvent};
 use crate::records::audit::{append_audited, AuditBy};
 use crate::records::RecordsError;
 use crate::rules::ratings::{
@@ -101,6 +101,8 @@ pub enum CorrectionCheckError {
     Journal(#[from] JournalError),
     #[error("failed to store the record with its audit entry: {0}")]
     Store(#[from] RecordsError),
+    #[error("record {key} was stored meanwhile as event {seq} by another request: read the current state with GET /api/v1/corrections")]
+    StoredMeanwhile { key: String, seq: i64 },
 }
 
 /// The state of a correction request.
@@ -222,6 +224,35 @@ impl Ledger {
             });
             return;
         }
+        let rating_id = view.request.rating_id;
+        let request_id = view.id;
+        if decision.decision == Decision::Approved {
+            // A rating has at most one approved correction. The API refuses
+            // a second approval; one that reached the journal anyway (two
+            // processes on one file) is set aside, and the first counts.
+            let earlier = self.corrections.iter().find(|other| {
+                other.request.rating_id == rating_id && other.status == CorrectionStatus::Approved
+            });
+            if let Some(earlier) = earlier {
+                self.unreadable.push(Unreadable {
+                    seq,
+                    reason: format!(
+                        "decision {seq} approves correction request {request_id} of rating \
+                         {rating_id}, which already has an approved correction (request {}): \
+                         the first approval counts, so it is ignored",
+                        earlier.id
+                    ),
+                });
+                return;
+            }
+        }
+        let Some(view) = self
+            .corrections
+            .iter_mut()
+            .find(|view| view.id == decision.request_id)
+        else {
+            return;
+        };
         view.status = match decision.decision {
             Decision::Approved => CorrectionStatus::Approved,
             Decision::Rejected => CorrectionStatus::Rejected,
@@ -671,5 +702,11 @@ fn append(
         raw: stored.raw.to_vec(),
         payload,
     };
-    Ok(append_audited(journal, event, stored.audit, stored.summary)?.seq())
+    let key = event.idempotency_key.clone();
+    match append_audited(journal, event, stored.audit, stored.summary)? {
+        Appended::Stored { seq } => Ok(seq),
+        // Only another process on the same journal stores the same key
+        // between the checks and the append.
+        Appended::Duplicate { seq } => Err(CorrectionCheckError::StoredMeanwhile { key, seq }),
+    }
 }
