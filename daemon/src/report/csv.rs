@@ -33,14 +33,27 @@ where
 }
 
 /// Prefixes a cell that Excel would run as a formula (`=`, `+`, `@`, a tab
-/// or a carriage return first) with an apostrophe, which Excel shows as
-/// text. Names come from the configuration and PINs from devices, so a
-/// cell such as `=HYPERLINK(...)` must not become a live formula.
+/// or a carriage return first, or `-` before anything but a plain number)
+/// with an apostrophe, which Excel shows as text. Names come from the
+/// configuration, PINs from devices and reasons from API clients, so a
+/// cell such as `=HYPERLINK(...)` or `-2+3+cmd|...` must not become a live
+/// formula. A negative number such as `-3` or `-0.5` stays a number.
 fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.chars().next() {
         Some('=' | '+' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        Some('-') if !is_plain_number(&cell[1..]) => format!("'{cell}").into(),
         _ => cell.into(),
     }
+}
+
+/// Whether `text` is digits with at most one decimal point, such as `3`
+/// or `0.5`.
+fn is_plain_number(text: &str) -> bool {
+    let mut parts = text.splitn(2, '.');
+    let whole = parts.next().unwrap_or("");
+    let fraction = parts.next();
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    digits(whole) && fraction.map_or(true, digits)
 }
 
 #[cfg(test)]
@@ -66,9 +79,16 @@ mod tests {
             "+86".into(),
             "-3".into(),
             "08:30".into(),
+            "-2+3+cmd|' /C calc'!A0".into(),
+            "-0.5".into(),
+            "-".into(),
+            "-1.".into(),
         ]];
-        let bytes = write_table(&["a", "b", "c", "d", "e"], rows);
+        let bytes = write_table(&["a", "b", "c", "d", "e", "f", "g", "h", "i"], rows);
         let text = std::str::from_utf8(&bytes[3..]).unwrap();
-        assert_eq!(text, "a,b,c,d,e\r\n'=1+1,'@SUM(A1),'+86,-3,08:30\r\n");
+        assert_eq!(
+            text,
+            "a,b,c,d,e,f,g,h,i\r\n'=1+1,'@SUM(A1),'+86,-3,08:30,'-2+3+cmd|' /C calc'!A0,-0.5,'-,'-1.\r\n"
+        );
     }
 }
