@@ -402,3 +402,81 @@ async fn revoked_write_off_stops_covering() {
         .await;
     assert_eq!(again.status, 409, "{}", again.body);
 }
+
+/// Sends `POST path` as bureau-1 with an `Idempotency-Key`.
+async fn post_keyed(hall: &Hall, path: &str, key: &str, body: &Value) -> (u16, Value) {
+    let response = hall
+        .client
+        .post(hall.server.url(path))
+        .bearer_auth(support::token("bureau-1"))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .expect("POST request");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+/// A resend with the same key and body is answered with the stored record;
+/// the same key with another body is refused; a key names one change of
+/// one record, so revoking another write-off with it is a new change.
+#[tokio::test]
+async fn idempotency_key_resend_and_reuse() {
+    let hall = Hall::start();
+    let trip = |person: &str, date: &str| {
+        json!({"person": person, "kind": "business_trip", "from": date,
+               "reason": "出差", "approved_by": "王监管"})
+    };
+    let (status, first) = post_keyed(
+        &hall,
+        "/api/v1/writeoffs",
+        "k1",
+        &trip("S001", "2026-11-02"),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = post_keyed(
+        &hall,
+        "/api/v1/writeoffs",
+        "k1",
+        &trip("S001", "2026-11-02"),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], first["id"]);
+    let (status, other) = post_keyed(
+        &hall,
+        "/api/v1/writeoffs",
+        "k1",
+        &trip("S002", "2026-11-18"),
+    )
+    .await;
+    assert_eq!(status, 422, "{other}");
+    assert_eq!(other["error"]["code"], "idempotency_key_reused");
+    let listed = hall
+        .get("/api/v1/writeoffs?month=2026-11", "bureau-1")
+        .await;
+    assert_eq!(
+        listed.body["write_offs"].as_array().unwrap().len(),
+        1,
+        "{}",
+        listed.body
+    );
+
+    let (status, second) = post_keyed(
+        &hall,
+        "/api/v1/writeoffs",
+        "k2",
+        &trip("S002", "2026-11-03"),
+    )
+    .await;
+    assert_eq!(status, 201, "{second}");
+    let reason = json!({"reason": "登记错误"});
+    for record in [&first, &second] {
+        let path = format!("/api/v1/writeoffs/{}/revoke", record["id"]);
+        let (status, revoked) = post_keyed(&hall, &path, "revoke-1", &reason).await;
+        assert_eq!(status, 201, "{revoked}");
+        assert_eq!(revoked["status"], "revoked", "{revoked}");
+    }
+}

@@ -19,7 +19,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::attendance::parse_month;
-use super::request::{check_parameters, record_id, record_key, JsonBody};
+use super::request::{check_parameters, record_id, record_key, same_change, JsonBody};
 use super::writeoffs::lock_writer;
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
@@ -76,7 +76,7 @@ pub async fn close(
 ) -> Result<(StatusCode, Json<Outage>), ApiError> {
     actor.require(&[Role::Bureau])?;
     let id = record_id(&id, "outage")?;
-    let key = record_key("outage_close", &actor, request.headers())?;
+    let key = record_key(&format!("outage_close:{id}"), &actor, request.headers())?;
     let body: JsonBody<CloseOutageRequest> = JsonBody::read(request, &state).await?;
     blocking(move || {
         let local_now = utc_to_local(state.config.site.time_zone, Utc::now());
@@ -112,7 +112,7 @@ pub async fn note(
 ) -> Result<(StatusCode, Json<Outage>), ApiError> {
     actor.require(&[Role::Bureau])?;
     let id = record_id(&id, "outage")?;
-    let key = record_key("outage_note", &actor, request.headers())?;
+    let key = record_key(&format!("outage_note:{id}"), &actor, request.headers())?;
     let body: JsonBody<NoteOutageRequest> = JsonBody::read(request, &state).await?;
     blocking(move || {
         let mut journal = lock_writer(&state);
@@ -192,6 +192,7 @@ fn append(
         .map_err(|error| ApiError::internal("failed to encode the outage", &error))?;
     let outcome = append_with_audit(journal, actor, audit_action, event, summary)?;
     if outcome.is_duplicate() {
+        same_change(journal, outcome.seq(), body)?;
         return Ok((StatusCode::OK, outcome.seq()));
     }
     tracing::info!(seq = outcome.seq(), action = audit_action, token_id = %actor.token_id, "recorded outage change");

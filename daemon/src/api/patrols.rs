@@ -14,7 +14,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::attendance::parse_month;
-use super::request::{check_parameters, record_key, JsonBody};
+use super::request::{check_parameters, record_key, same_change, JsonBody};
 use super::writeoffs::lock_writer;
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
@@ -48,6 +48,7 @@ pub async fn register(
         let mut journal = lock_writer(&state);
         let outcome = append_with_audit(&mut journal, &actor, "patrol.register", event, summary)?;
         let status = if outcome.is_duplicate() {
+            same_change(&journal, outcome.seq(), &body.bytes)?;
             StatusCode::OK
         } else {
             tracing::info!(seq = outcome.seq(), token_id = %actor.token_id, "recorded patrol punch");

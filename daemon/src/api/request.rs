@@ -19,7 +19,8 @@ use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
 use crate::auth::{random_hex, Actor};
-use crate::journal::JournalError;
+use crate::journal::{Journal, JournalError};
+use crate::ratings::records::EventSource;
 use crate::records::{FieldError, RecordsError, RequestError};
 
 /// Header by which a client names a change, so that resending it stores
@@ -158,6 +159,28 @@ pub fn record_key(prefix: &str, actor: &Actor, headers: &HeaderMap) -> Result<St
             )
         })?;
     Ok(format!("{prefix}:{}:{key}", actor.token_id))
+}
+
+/// Checks that a change whose idempotency key was already stored, as event
+/// `seq`, repeats that change: the same body. A different body under a
+/// used key is a 422, so that a client never gets a success for a change
+/// that was not stored.
+pub fn same_change(journal: &Journal, seq: i64, body: &[u8]) -> Result<(), ApiError> {
+    let stored = journal
+        .event(seq)
+        .map_err(|error| ApiError::internal("failed to read the stored change", &error))?;
+    match stored {
+        Some(event) if event.raw == body => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
+            format!(
+                "the Idempotency-Key was already used for another change (event {seq}) with \
+                 a different body: send a new key for a new change, or the same body to \
+                 repeat that one"
+            ),
+        )),
+    }
 }
 
 /// Returns a 400 for a query parameter not in `allowed`.

@@ -22,7 +22,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::attendance::parse_month;
-use super::request::{check_parameters, record_id, record_key, JsonBody};
+use super::request::{check_parameters, record_id, record_key, same_change, JsonBody};
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::journal::Journal;
@@ -83,7 +83,11 @@ pub async fn paperwork(
 ) -> Result<(StatusCode, Json<WriteOffView>), ApiError> {
     actor.require(&[Role::Bureau])?;
     let id = record_id(&id, "write-off")?;
-    let key = record_key("write_off_paperwork", &actor, request.headers())?;
+    let key = record_key(
+        &format!("write_off_paperwork:{id}"),
+        &actor,
+        request.headers(),
+    )?;
     let body: JsonBody<PaperworkRequest> = JsonBody::read(request, &state).await?;
     blocking(move || {
         let now = Utc::now();
@@ -123,7 +127,7 @@ pub async fn revoke(
 ) -> Result<(StatusCode, Json<WriteOffView>), ApiError> {
     actor.require(&[Role::Bureau])?;
     let id = record_id(&id, "write-off")?;
-    let key = record_key("write_off_revoke", &actor, request.headers())?;
+    let key = record_key(&format!("write_off_revoke:{id}"), &actor, request.headers())?;
     let body: JsonBody<RevokeRequest> = JsonBody::read(request, &state).await?;
     blocking(move || {
         let now = Utc::now();
@@ -210,6 +214,7 @@ fn append(
         .map_err(|error| ApiError::internal("failed to encode the write-off", &error))?;
     let outcome = append_with_audit(journal, actor, audit_action, event, summary)?;
     let status = if outcome.is_duplicate() {
+        same_change(journal, outcome.seq(), body)?;
         StatusCode::OK
     } else {
         tracing::info!(seq = outcome.seq(), action = audit_action, token_id = %actor.token_id, "recorded write-off change");
