@@ -421,14 +421,16 @@ async fn corrections_repeats_and_who_decides() {
     let (status, filed) = post(&file_url(p1), &request_body("satisfied", "S001")).await;
     assert_eq!(status, 201, "{filed}");
     let c1 = filed["id"].as_i64().expect("correction id");
-    for (by, expected) in [
-        ("S004", "rated_staff"),
-        ("s004", "rated_staff"),
-        ("s001", "own_request"),
-        ("s003", "same_unit"),
+    for (by, status_expected, expected) in [
+        ("S004", 403, "rated_staff"),
+        ("s004", 403, "rated_staff"),
+        ("Ｓ００４", 403, "rated_staff"),
+        ("s001", 403, "own_request"),
+        ("s003", 403, "same_unit"),
+        ("S003\u{200b}", 400, "invalid_decided_by"),
     ] {
         let (status, body) = post(&decide_url(c1), &decision_body(by)).await;
-        assert_eq!(status, 403, "{by}: {body}");
+        assert_eq!(status, status_expected, "{by}: {body}");
         assert_eq!(code(&body), expected, "{by}");
     }
     let (status, body) = post(&decide_url(c1), &decision_body("S004")).await;
@@ -450,6 +452,17 @@ async fn corrections_repeats_and_who_decides() {
         status, 200,
         "S002 of tax may decide on hrss's request: {body}"
     );
+
+    // JSON sent as text/plain is refused, as on every write route.
+    let response = reqwest::Client::new()
+        .post(file_url(p3))
+        .bearer_auth(BUREAU_TOKEN)
+        .header("content-type", "text/plain")
+        .body(request_body("void", "S001").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 415);
 }
 
 #[tokio::test]
@@ -535,6 +548,29 @@ async fn ratings_report_chief_sees_own_unit() {
     let (status, body) = get_with(&format!("{url}&unit=nope"), BUREAU_TOKEN).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(code(&body), "unknown_unit");
+
+    // A chief filing for another unit's rating learns only that it is not
+    // one of its own unit's, as for a rating that does not exist.
+    for rating in [p_w03, 9999] {
+        let response = reqwest::Client::new()
+            .post(file_url(rating))
+            .bearer_auth(CHIEF_TAX)
+            .json(&request_body("satisfied", "S001"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 404, "rating {rating}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(code(&body), "rating_not_found");
+        assert_eq!(
+            message(&body),
+            format!(
+                "rating {rating} not found among the ratings at the windows of unit 'tax': \
+                 expected the id of a press at your unit's windows, as listed in the monthly \
+                 ratings report"
+            )
+        );
+    }
 }
 
 #[tokio::test]
@@ -590,6 +626,9 @@ async fn corrections_and_duty_are_audited() {
         "duty of S001 at window W02 from 2026-12-07"
     );
     assert_eq!(page["next"], decision + 1);
+    assert_eq!(page["has_more"], false);
+    let (_, first) = get(&server.url("/api/v1/audit?limit=1")).await;
+    assert_eq!(first["has_more"], true);
 }
 
 /// Appends a correction record as the ratings module stores it.

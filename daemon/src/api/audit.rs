@@ -23,6 +23,8 @@ pub struct AuditPage {
     /// The `after` of the next page: the last entry's sequence, or the
     /// request's `after` when the page is empty.
     pub next: i64,
+    /// Whether more entries follow `next`.
+    pub has_more: bool,
 }
 
 /// Lists audit entries after the sequence `after` (default 0), at most
@@ -39,11 +41,18 @@ pub async fn list(
     blocking(move || {
         let reader = state.reader()?;
         // The range check above keeps limit between 1 and MAX_LIMIT.
-        let events = reader.kind_events_after(EventKind::Audit, after, limit as usize)?;
+        // One event more than the page tells whether more follow.
+        let mut events = reader.kind_events_after(EventKind::Audit, after, limit as usize + 1)?;
+        let has_more = events.len() > limit as usize;
+        events.truncate(limit as usize);
         let entries = entries(&events)?;
         // The page may end in records that are no entries: go past them.
         let next = events.last().map_or(after, |event| event.seq);
-        Ok(Json(AuditPage { entries, next }))
+        Ok(Json(AuditPage {
+            entries,
+            next,
+            has_more,
+        }))
     })
     .await
 }

@@ -26,7 +26,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::ratings::{error, json_body, path_id};
-use super::request::read_bytes;
+use super::request::read_json_bytes;
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::ratings::corrections::{
@@ -46,7 +46,7 @@ pub async fn request(
     request: Request,
 ) -> Result<(StatusCode, Json<CorrectionView>), ApiError> {
     actor.require(&[Role::Chief, Role::Bureau])?;
-    let body = read_bytes(request, &state).await?;
+    let body = read_json_bytes(request, &state).await?;
     let rating_id = path_id(&id, "rating")?;
     let input: RequestInput = json_body(&body)?;
     // The request names the chief representative filing it, and the rules
@@ -85,7 +85,18 @@ pub async fn request(
                 now: Utc::now(),
             },
         )
-        .map_err(check_error)?;
+        .map_err(|failure| match actor.unit_scope() {
+            Some(own) if outside_unit(&failure, own) => error(
+                StatusCode::NOT_FOUND,
+                "rating_not_found",
+                format!(
+                "rating {rating_id} not found among the ratings at the windows of unit '{own}': \
+                 expected the id of a press at your unit's windows, as listed in the monthly \
+                 ratings report"
+                ),
+            ),
+            _ => check_error(failure),
+        })?;
         Ok((StatusCode::CREATED, Json(view)))
     })
     .await
@@ -99,7 +110,7 @@ pub async fn approve(
     request: Request,
 ) -> Result<Json<CorrectionView>, ApiError> {
     actor.require(&[Role::Bureau])?;
-    let body = read_bytes(request, &state).await?;
+    let body = read_json_bytes(request, &state).await?;
     decide(state, actor, id, body, Decision::Approved).await
 }
 
@@ -111,7 +122,7 @@ pub async fn reject(
     request: Request,
 ) -> Result<Json<CorrectionView>, ApiError> {
     actor.require(&[Role::Bureau])?;
-    let body = read_bytes(request, &state).await?;
+    let body = read_json_bytes(request, &state).await?;
     decide(state, actor, id, body, Decision::Rejected).await
 }
 
@@ -225,6 +236,18 @@ pub async fn list(
         }))
     })
     .await
+}
+
+/// Whether a request failed because the rating is not one of unit `own`'s:
+/// unknown, or at a window of another unit or of none. A chief token is
+/// told only that, so it learns nothing of other units' ratings.
+fn outside_unit(failure: &CorrectionCheckError, own: &str) -> bool {
+    use CorrectionCheckError as E;
+    match failure {
+        E::RatingNotFound { .. } | E::WindowWithoutUnit { .. } => true,
+        E::NotChief { unit_id, .. } | E::NoChief { unit_id } => unit_id != own,
+        _ => false,
+    }
 }
 
 /// Maps a rejected request to its HTTP status and error code.

@@ -47,26 +47,32 @@ impl<T: DeserializeOwned> JsonBody<T> {
     /// `application/json`, 413 over `[http] max_body_bytes`, 400 unless it
     /// is JSON, 422 for a missing, unknown or mistyped field.
     pub async fn read(request: Request, state: &Arc<AppState>) -> Result<JsonBody<T>, ApiError> {
-        let content_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or("");
-        let media_type = content_type.split(';').next().unwrap_or("").trim();
-        if !media_type.eq_ignore_ascii_case("application/json") {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                format!(
-                    "the body must be JSON with 'Content-Type: application/json', and this \
-                     request has '{content_type}'"
-                ),
-            ));
-        }
-        let bytes = read_bytes(request, state).await?;
+        let bytes = read_json_bytes(request, state).await?;
         let value = parse_json(&bytes)?;
         Ok(JsonBody { value, bytes })
     }
+}
+
+/// Reads the body of a request that must be JSON: a 415 unless its
+/// `Content-Type` is `application/json`, then as [`read_bytes`].
+pub async fn read_json_bytes(request: Request, state: &Arc<AppState>) -> Result<Bytes, ApiError> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            format!(
+                "the body must be JSON with 'Content-Type: application/json', and this \
+                 request has '{content_type}'"
+            ),
+        ));
+    }
+    read_bytes(request, state).await
 }
 
 /// Reads the body of `request`, up to `[http] max_body_bytes`.

@@ -16,7 +16,7 @@ use chrono::{NaiveDate, Utc};
 use serde::Serialize;
 
 use super::ratings::{error, json_body};
-use super::request::read_bytes;
+use super::request::read_json_bytes;
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::ratings::records::Unreadable;
@@ -32,7 +32,7 @@ pub async fn assign(
     request: Request,
 ) -> Result<(StatusCode, Json<DutyEntry>), ApiError> {
     actor.require(&[Role::Bureau])?;
-    let body = read_bytes(request, &state).await?;
+    let body = read_json_bytes(request, &state).await?;
     let input: DutyInput = json_body(&body)?;
     blocking(move || {
         let mut journal = state

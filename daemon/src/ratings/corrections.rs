@@ -22,7 +22,7 @@ use super::records::{
     CORRECTION_DECISION_TYPE, CORRECTION_REQUEST_TYPE,
 };
 use super::roster::Roster;
-use super::{required_text, unit_of_window, Submitted, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
+use super::{required_text, same_id, unit_of_window, Submitted, MAX_ACTOR_CHARS, MAX_REASON_CHARS};
 use crate::config::Config;
 use crate::journal::{Appended, EventKind, Journal, JournalError, NewEvent, StoredEvent};
 use crate::records::audit::{append_audited, AuditBy};
@@ -490,9 +490,10 @@ pub fn file_request(
 /// Checks an approval or rejection of request `request_id` and stores it.
 ///
 /// The checks run in this order: the fields, the request, who decides, and
-/// the request's state. Ids are compared without regard to ASCII case, so
-/// "s001" cannot decide where "S001" may not. The caller has checked the
-/// bureau role and locked the API's writer.
+/// the request's state. Ids are compared as people read them (see
+/// [`same_id`]), so "s001" or "Ｓ００１" cannot decide where "S001" may
+/// not. The caller has checked the bureau role and locked the API's
+/// writer.
 pub fn decide(
     journal: &mut Journal,
     config: &Config,
@@ -534,15 +535,16 @@ pub fn decide(
 
     // Whoever filed the request, the unit's staff and the person rated
     // are kept from deciding.
-    if view.request.requested_by.eq_ignore_ascii_case(&decided_by) {
+    if same_id(&view.request.requested_by, &decided_by) {
         return Err(CorrectionCheckError::OwnRequest {
             request_id,
             decided_by,
         });
     }
-    let unit_staff = config.staff.iter().any(|staff| {
-        staff.id.eq_ignore_ascii_case(&decided_by) && staff.unit == view.request.unit_id
-    });
+    let unit_staff = config
+        .staff
+        .iter()
+        .any(|staff| same_id(&staff.id, &decided_by) && staff.unit == view.request.unit_id);
     if unit_staff {
         return Err(CorrectionCheckError::SameUnit {
             request_id,
@@ -556,7 +558,7 @@ pub fn decide(
         &view.request.window_id,
         view.request.pressed_at.date(),
     );
-    if rated.is_some_and(|staff| staff.eq_ignore_ascii_case(&decided_by)) {
+    if rated.is_some_and(|staff| same_id(staff, &decided_by)) {
         return Err(CorrectionCheckError::RatedStaff {
             request_id,
             rating_id,

@@ -62,7 +62,53 @@ pub fn required_text(text: &str, max_chars: usize, example: &str) -> Result<Stri
             "text contains control characters such as line breaks: send one line".to_string(),
         );
     }
+    if let Some(invisible) = trimmed.chars().find(|c| is_invisible(*c)) {
+        return Err(format!(
+            "text contains the invisible character U+{:04X}: retype it without it",
+            u32::from(invisible)
+        ));
+    }
     Ok(trimmed.to_string())
+}
+
+/// Whether `c` is a format or filler character that shows as nothing, such
+/// as a zero-width space or a direction mark: with one, two ids that look
+/// the same would differ.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x034F
+            | 0x061C
+            | 0x115F..=0x1160
+            | 0x17B4..=0x17B5
+            | 0x180B..=0x180F
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x206F
+            | 0x3164
+            | 0xFE00..=0xFE0F
+            | 0xFEFF
+            | 0xFFA0
+            | 0xFFF0..=0xFFF8
+            | 0xE0000..=0xE0FFF
+    )
+}
+
+/// Whether two ids name the same person as people read them: full-width
+/// letters and digits (Ｓ００１) count as their ASCII forms, and ASCII case
+/// does not matter.
+pub fn same_id(a: &str, b: &str) -> bool {
+    let fold = |c: char| -> char {
+        let code = u32::from(c);
+        let ascii = match code {
+            0xFF01..=0xFF5E => char::from_u32(code - 0xFEE0).unwrap_or(c),
+            0x3000 => ' ',
+            _ => c,
+        };
+        ascii.to_ascii_lowercase()
+    };
+    a.chars().map(fold).eq(b.chars().map(fold))
 }
 
 #[cfg(test)]
@@ -88,5 +134,19 @@ mod text_tests {
             required_text("一二三四五", 5, "a reason"),
             Ok("一二三四五".to_string())
         );
+        assert_eq!(
+            required_text("S003\u{200b}", 10, "an id"),
+            Err("text contains the invisible character U+200B: retype it without it".to_string())
+        );
+        assert!(required_text("S\u{202e}300", 10, "an id").is_err());
+    }
+
+    #[test]
+    fn same_id_cases() {
+        assert!(same_id("S002", "s002"));
+        assert!(same_id("S002", "Ｓ００２"));
+        assert!(same_id("王监管", "王监管"));
+        assert!(!same_id("S002", "S0002"));
+        assert!(!same_id("S002", "S003"));
     }
 }

@@ -305,8 +305,23 @@ pub fn assign(
 }
 
 fn parse_day(field: &'static str, text: &str) -> Result<NaiveDate, DutyCheckError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| DutyCheckError::InvalidField {
+    let invalid = || DutyCheckError::InvalidField {
         field,
         message: format!("invalid date '{text}': expected YYYY-MM-DD such as 2026-11-16"),
-    })
+    };
+    // chrono's %Y also takes a sign and more than four digits, and %m and
+    // %d a single digit: only the written form YYYY-MM-DD is a date here.
+    let trimmed = text.trim();
+    let shape = trimmed.len() == 10
+        && trimmed
+            .bytes()
+            .enumerate()
+            .all(|(index, byte)| match index {
+                4 | 7 => byte == b'-',
+                _ => byte.is_ascii_digit(),
+            });
+    if !shape {
+        return Err(invalid());
+    }
+    NaiveDate::parse_from_str(trimmed, "%Y-%m-%d").map_err(|_| invalid())
 }

@@ -646,8 +646,14 @@ fn roster_merges_config_and_api() {
 fn roster_rejects_bad_input() {
     let mut setup = setup();
     let now = Utc::now();
-    let cases: [(DutyInput, &str); 5] = [
+    let cases: [(DutyInput, &str); 8] = [
         (duty_input("W01", "S002", "2026-11-31", None), "from"),
+        (duty_input("W01", "S002", "+262026-01-01", None), "from"),
+        (duty_input("W01", "S002", "2026-1-1", None), "from"),
+        (
+            duty_input("W01", "S002", "2026-11-16", Some("20261-11-16")),
+            "to",
+        ),
         (
             duty_input("W01", "S002", "2026-11-16", Some("2026-11-15")),
             "to",

@@ -13,7 +13,7 @@ use crate::calendar::{Calendar, CalendarError};
 /// Errors from checking when a correction was requested.
 #[derive(Debug, thiserror::Error)]
 pub enum DeadlineError {
-    #[error("correction request filed at {filed_at} is late: the correction window for a rating pressed on {pressed_on} ended at {last_day} 24:00 ({working_days} working {} after the press)", if *.working_days == 1 { "day" } else { "days" })]
+    #[error("correction request filed at {} is late: the correction window for a rating pressed on {pressed_on} ended at {last_day} 24:00 ({working_days} working {} after the press)", .filed_at.format("%Y-%m-%d %H:%M:%S"), if *.working_days == 1 { "day" } else { "days" })]
     Late {
         pressed_on: NaiveDate,
         /// Last day on which a request is in time.
@@ -21,7 +21,7 @@ pub enum DeadlineError {
         filed_at: NaiveDateTime,
         working_days: u32,
     },
-    #[error("correction request filed at {filed_at} is earlier than the press at {press}: check the request time and the rating id")]
+    #[error("correction request filed at {} is earlier than the press at {press}: check the request time and the rating id", .filed_at.format("%Y-%m-%d %H:%M:%S"))]
     BeforePress {
         press: NaiveDateTime,
         filed_at: NaiveDateTime,
