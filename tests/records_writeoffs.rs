@@ -272,11 +272,11 @@ async fn emergency_leave_paperwork_deadline() {
 #[tokio::test]
 async fn leave_chain_by_length() {
     let hall = Hall::start();
-    let leave = |to: &str, approvals: Value| {
+    let leave = |from: &str, to: &str, approvals: Value| {
         json!({
             "person": "S002",
             "kind": "personal_leave",
-            "from": "2026-11-02",
+            "from": from,
             "to": to,
             "reason": "回老家办事",
             "approved_by": "王监管",
@@ -302,7 +302,7 @@ async fn leave_chain_by_length() {
         .post(
             "/api/v1/writeoffs",
             "bureau-1",
-            &leave("2026-11-04", chain(&[])),
+            &leave("2026-11-02", "2026-11-04", chain(&[])),
         )
         .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
@@ -312,13 +312,13 @@ async fn leave_chain_by_length() {
     assert!(message.contains("bureau_head is missing"), "{message}");
     assert_eq!(hall.event_count().await, events_before);
 
-    // Monday to Friday is 5 days: the 3-day chain lacks the department's
-    // leader.
+    // Monday to Friday of the next week is 5 days: the 3-day chain lacks
+    // the department's leader.
     let answer = hall
         .post(
             "/api/v1/writeoffs",
             "bureau-1",
-            &leave("2026-11-06", chain(&[&head])),
+            &leave("2026-11-09", "2026-11-13", chain(&[&head])),
         )
         .await;
     assert_eq!(answer.status, 422, "{}", answer.body);
@@ -334,7 +334,7 @@ async fn leave_chain_by_length() {
         .post(
             "/api/v1/writeoffs",
             "bureau-1",
-            &leave("2026-11-04", chain(&[&head])),
+            &leave("2026-11-02", "2026-11-04", chain(&[&head])),
         )
         .await;
     assert_eq!(answer.status, 201, "{}", answer.body);
@@ -343,10 +343,27 @@ async fn leave_chain_by_length() {
         .post(
             "/api/v1/writeoffs",
             "bureau-1",
-            &leave("2026-11-06", chain(&[&leader, &head])),
+            &leave("2026-11-09", "2026-11-13", chain(&[&leader, &head])),
         )
         .await;
     assert_eq!(answer.status, 201, "{}", answer.body);
+    assert_eq!(hall.event_count().await, events_before + 4);
+
+    // A business trip on a day of the first leave would hide behind it.
+    let first = answer.body["id"].as_i64().unwrap() - 2;
+    let trip = json!({"person": "S002", "kind": "business_trip", "from": "2026-11-04",
+                      "reason": "出差", "approved_by": "王监管"});
+    let answer = hall.post("/api/v1/writeoffs", "bureau-1", &trip).await;
+    assert_eq!(answer.status, 409, "{}", answer.body);
+    assert_eq!(
+        answer.body["error"]["message"],
+        format!(
+            "write-off {first} (personal_leave from 2026-11-02 morning_in to 2026-11-04 \
+             evening_out) already covers checkpoints of S002 in this span: revoke it first \
+             with POST /api/v1/writeoffs/{first}/revoke, or register only the checkpoints it \
+             does not cover"
+        )
+    );
     assert_eq!(hall.event_count().await, events_before + 4);
 }
 

@@ -27,6 +27,7 @@ use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::journal::Journal;
 use crate::records::audit::append_with_audit;
+use crate::records::writeoff::overlapping;
 use crate::records::writeoff::{PaperworkRequest, RegisterRequest, RevokeRequest, WriteOffAction};
 use crate::records::{load_write_offs, WriteOff, WriteOffView};
 use crate::time::utc_to_local;
@@ -54,8 +55,29 @@ pub async fn register(
             registration.to,
             registration.to_checkpoint.as_str()
         );
-        let action = WriteOffAction::Register(registration);
         let mut journal = lock_writer(&state);
+        // A resend of a stored change skips the check: it overlaps itself.
+        if journal.seq_of_key(&key)?.is_none() {
+            let stored = load_write_offs(&*journal)?;
+            let calendar = &state.config.calendar;
+            if let Some(other) = overlapping(&stored, &registration, calendar, local_now) {
+                let (first, last) = other.registration.span();
+                return Err(ApiError::conflict(format!(
+                    "write-off {} ({} from {} {} to {} {}) already covers checkpoints of {} \
+                     in this span: revoke it first with POST /api/v1/writeoffs/{}/revoke, or \
+                     register only the checkpoints it does not cover",
+                    other.id,
+                    other.registration.kind.as_str(),
+                    first.date,
+                    first.checkpoint.as_str(),
+                    last.date,
+                    last.checkpoint.as_str(),
+                    registration.person,
+                    other.id
+                )));
+            }
+        }
+        let action = WriteOffAction::Register(registration);
         let (status, id) = append(
             &mut journal,
             &actor,

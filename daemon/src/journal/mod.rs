@@ -157,6 +157,19 @@ impl Journal {
         &self.path
     }
 
+    /// Returns the sequence number of the event stored with
+    /// `idempotency_key`, if there is one.
+    pub fn seq_of_key(&self, idempotency_key: &str) -> Result<Option<i64>, JournalError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .prepare_cached("SELECT seq FROM events WHERE idempotency_key = ?1")
+            .and_then(|mut find| {
+                find.query_row([idempotency_key], |row| row.get(0))
+                    .optional()
+            })
+            .during(&self.path, "find an idempotency key")
+    }
+
     /// Returns the sequence number of the last stored event, 0 when the
     /// journal is empty. Read from memory: the writer keeps the chain tip.
     pub fn last_seq(&self) -> i64 {

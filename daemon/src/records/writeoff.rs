@@ -170,6 +170,41 @@ pub struct WriteOff {
     pub revocation: Option<FollowUp<Revocation>>,
 }
 
+impl Registration {
+    /// Returns the first and the last slot the registration covers.
+    pub fn span(&self) -> (Slot, Slot) {
+        (
+            Slot {
+                date: self.from,
+                checkpoint: self.from_checkpoint,
+            },
+            Slot {
+                date: self.to,
+                checkpoint: self.to_checkpoint,
+            },
+        )
+    }
+}
+
+/// Returns the first write-off of `write_offs` in force as of `as_of` that
+/// covers a checkpoint of the same person that `registration` covers.
+/// Two write-offs of one checkpoint would hide one behind the other.
+pub fn overlapping<'a>(
+    write_offs: &'a [WriteOff],
+    registration: &Registration,
+    calendar: &Calendar,
+    as_of: NaiveDateTime,
+) -> Option<&'a WriteOff> {
+    let (first, last) = registration.span();
+    write_offs.iter().find(|other| {
+        let (other_first, other_last) = other.registration.span();
+        other.registration.person == registration.person
+            && other_first <= last
+            && first <= other_last
+            && other.status(calendar, as_of).in_force()
+    })
+}
+
 /// Status of a write-off as of an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
