@@ -497,3 +497,71 @@ async fn idempotency_key_resend_and_reuse() {
         assert_eq!(revoked["status"], "revoked", "{revoked}");
     }
 }
+
+/// Leave split into pieces needs the chain of the whole run: pieces that
+/// adjoin with no working half-day between (a weekend does not separate
+/// them) count together.
+#[tokio::test]
+async fn split_leave_needs_chain_of_run() {
+    let hall = Hall::start();
+    let leave = |from: &str, to: &str, approvals: Value| {
+        json!({"person": "S002", "kind": "personal_leave", "from": from, "to": to,
+               "reason": "回老家办事", "approved_by": "王监管", "approvals": approvals})
+    };
+    let full = || {
+        let mut steps = two_step_chain().as_array().unwrap().clone();
+        steps.push(json!({"step": "department_leader", "name": "李主任"}));
+        steps.push(json!({"step": "bureau_head", "name": "张局长"}));
+        Value::Array(steps)
+    };
+    // Thursday and Friday 2026-11-05 and 06: 2 days, two signatures.
+    let first = hall
+        .post(
+            "/api/v1/writeoffs",
+            "bureau-1",
+            &leave("2026-11-05", "2026-11-06", two_step_chain()),
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    let first_id = first.body["id"].as_i64().unwrap();
+
+    // Monday and Tuesday after the weekend: 4 days in a row.
+    let events_before = hall.event_count().await;
+    let second = hall
+        .post(
+            "/api/v1/writeoffs",
+            "bureau-1",
+            &leave("2026-11-09", "2026-11-10", two_step_chain()),
+        )
+        .await;
+    assert_eq!(second.status, 422, "{}", second.body);
+    assert_eq!(second.body["error"]["field"], "approvals");
+    assert_eq!(
+        second.body["error"]["message"],
+        format!(
+            "this leave adjoins leave {first_id} of S002 with no working half-day between, so \
+             together they are 4 days: a leave of 4 days needs the signatures of \
+             chief_representative, bureau, department_leader, bureau_head, and \
+             department_leader, bureau_head is missing"
+        )
+    );
+    assert_eq!(hall.event_count().await, events_before);
+    let second = hall
+        .post(
+            "/api/v1/writeoffs",
+            "bureau-1",
+            &leave("2026-11-09", "2026-11-10", full()),
+        )
+        .await;
+    assert_eq!(second.status, 201, "{}", second.body);
+
+    // Leave with a working day between stands alone.
+    let apart = hall
+        .post(
+            "/api/v1/writeoffs",
+            "bureau-1",
+            &leave("2026-11-12", "2026-11-12", two_step_chain()),
+        )
+        .await;
+    assert_eq!(apart.status, 201, "{}", apart.body);
+}

@@ -27,7 +27,8 @@ use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::journal::Journal;
 use crate::records::audit::append_with_audit;
-use crate::records::writeoff::overlapping;
+use crate::records::leave;
+use crate::records::writeoff::{joined_leave, overlapping, Registration};
 use crate::records::writeoff::{PaperworkRequest, RegisterRequest, RevokeRequest, WriteOffAction};
 use crate::records::{load_write_offs, WriteOff, WriteOffView};
 use crate::time::utc_to_local;
@@ -77,6 +78,7 @@ pub async fn register(
                 )));
             }
         }
+        check_joined_leave(&journal, &state, &registration, local_now)?;
         let action = WriteOffAction::Register(registration);
         let (status, id) = append(
             &mut journal,
@@ -243,6 +245,43 @@ fn append(
         StatusCode::CREATED
     };
     Ok((status, outcome.seq()))
+}
+
+/// Checks that leave joined to adjoining leave of the same person has the
+/// approval chain of the whole run; emergency leave is signed later and
+/// checked with its paperwork.
+fn check_joined_leave(
+    journal: &Journal,
+    state: &AppState,
+    registration: &Registration,
+    as_of: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    if !registration.kind.is_leave() || registration.emergency.is_some() {
+        return Ok(());
+    }
+    let stored = load_write_offs(journal)?;
+    let calendar = &state.config.calendar;
+    let (half_days, joined) = joined_leave(&stored, registration, calendar, as_of)
+        .map_err(|error| ApiError::invalid_field("invalid_field", "to", error.to_string()))?;
+    if joined.is_empty() {
+        return Ok(());
+    }
+    leave::check_leave_chain(registration.kind, half_days, &registration.approvals).map_err(
+        |error| {
+            let ids: Vec<String> = joined.iter().map(i64::to_string).collect();
+            ApiError::invalid_field(
+                "invalid_field",
+                error.field("approvals"),
+                format!(
+                    "this leave adjoins leave {} of {} with no working half-day between, so \
+                     together they are {} days: {error}",
+                    ids.join(", "),
+                    registration.person,
+                    leave::days_text(half_days)
+                ),
+            )
+        },
+    )
 }
 
 /// Reads the write-off `id` through the writer, or returns a 404.

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::leave::{self, Approval};
 use super::RecordsError;
 use crate::auth::Actor;
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, CalendarError};
 use crate::journal::{EventKind, NewEvent, StoredEvent};
 use crate::rules::{Checkpoint, Slot, WriteOffKind, WriteOffSpan};
 
@@ -203,6 +203,49 @@ pub fn overlapping<'a>(
             && first <= other_last
             && other.status(calendar, as_of).in_force()
     })
+}
+
+/// Returns the half-day sessions of the run of leave that `registration`
+/// joins, and the ids of the other write-offs in it: leave of the same
+/// person, in force as of `as_of`, that adjoins it with no working
+/// half-day between, directly or through another such leave. Leave split
+/// into pieces needs the approval chain of the whole run.
+pub fn joined_leave(
+    write_offs: &[WriteOff],
+    registration: &Registration,
+    calendar: &Calendar,
+    as_of: NaiveDateTime,
+) -> Result<(u32, Vec<i64>), CalendarError> {
+    let (mut first, mut last) = registration.span();
+    let mut total = registration.half_days;
+    let mut joined: Vec<i64> = Vec::new();
+    loop {
+        let mut grew = false;
+        for other in write_offs {
+            if joined.contains(&other.id)
+                || other.registration.person != registration.person
+                || !other.registration.kind.is_leave()
+                || !other.status(calendar, as_of).in_force()
+            {
+                continue;
+            }
+            let (other_first, other_last) = other.registration.span();
+            let merged_first = first.min(other_first);
+            let merged_last = last.max(other_last);
+            let merged = leave::half_days(calendar, merged_first, merged_last)?;
+            // Without a gap, the run covers exactly the half-days of both.
+            if merged == total + other.registration.half_days {
+                first = merged_first;
+                last = merged_last;
+                total = merged;
+                joined.push(other.id);
+                grew = true;
+            }
+        }
+        if !grew {
+            return Ok((total, joined));
+        }
+    }
 }
 
 /// Status of a write-off as of an instant.
