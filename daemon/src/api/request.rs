@@ -90,6 +90,8 @@ pub async fn read_bytes(request: Request, state: &Arc<AppState>) -> Result<Bytes
 /// checked as JSON first, so that any syntax error is a 400 even where a
 /// field error comes earlier in the text.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Some Windows tools start a UTF-8 file with a byte order mark.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|error| invalid_json(&error))?;
     serde_path_to_error::deserialize(value).map_err(|error| {
@@ -376,6 +378,7 @@ mod tests {
             assert_eq!(error.field.as_deref(), field, "{body}");
         }
         assert!(parse_json::<Body>(br#"{"count": 2}"#).is_ok());
+        assert!(parse_json::<Body>(b"\xEF\xBB\xBF{\"count\": 2}").is_ok());
     }
 
     #[test]

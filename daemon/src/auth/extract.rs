@@ -99,7 +99,8 @@ fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
 }
 
 /// Returns the value of the [`TOKEN_COOKIE`] cookie, if a `Cookie` header
-/// has one that is not empty.
+/// has one that is not empty. A value in double quotes, which cookies may
+/// have, is taken without them.
 fn cookie_token(parts: &Parts) -> Option<&str> {
     parts
         .headers
@@ -108,8 +109,14 @@ fn cookie_token(parts: &Parts) -> Option<&str> {
         .filter_map(|value| value.to_str().ok())
         .flat_map(|header| header.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, value)| *name == TOKEN_COOKIE && !value.is_empty())
-        .map(|(_, value)| value)
+        .filter(|(name, _)| *name == TOKEN_COOKIE)
+        .map(|(_, value)| {
+            value
+                .strip_prefix('"')
+                .and_then(|inner| inner.strip_suffix('"'))
+                .unwrap_or(value)
+        })
+        .find(|value| !value.is_empty())
 }
 
 /// Rejections since the last warning, and when that warning was logged.
@@ -205,6 +212,10 @@ mod tests {
         // The header wins over the cookie.
         let both = cookie_parts(Method::GET, cookie, Some("Bearer hbx_9"));
         assert_eq!(bearer_token(&both).map_err(|e| e.code), Ok("hbx_9"));
+
+        // A quoted value is the token without its quotes.
+        let quoted = cookie_parts(Method::GET, "hallbox_token=\"hbx_7\"", None);
+        assert_eq!(bearer_token(&quoted).map_err(|e| e.code), Ok("hbx_7"));
 
         // An empty cookie or one of another name is no token.
         let empty = cookie_parts(Method::GET, "hallbox_token=; x_hallbox_token=hbx_1", None);

@@ -59,10 +59,13 @@ pub fn local_time(field: &str, text: &str) -> Result<NaiveDateTime, FieldError> 
 pub fn text(field: &str, value: &str, max_chars: usize) -> Result<String, FieldError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(FieldError::new(
-            field,
-            "empty text: write what happened, such as 家中有事",
-        ));
+        // Names of signatures and of people get their own hint.
+        let hint = if field.ends_with("name") || field.ends_with("_by") {
+            "empty text: write the person's name, such as 王监管"
+        } else {
+            "empty text: write what happened, such as 家中有事"
+        };
+        return Err(FieldError::new(field, hint));
     }
     let chars = trimmed.chars().count();
     if chars > max_chars {

@@ -351,8 +351,8 @@ fn check_end(
             "end",
             format!(
                 "end {} is not after the start {}: send the time the clocks worked again",
-                end.format("%Y-%m-%dT%H:%M:%S"),
-                start.format("%Y-%m-%dT%H:%M:%S")
+                end.format("%Y-%m-%dT%H:%M:%S%.f"),
+                start.format("%Y-%m-%dT%H:%M:%S%.f")
             ),
         ));
     }

@@ -385,7 +385,13 @@ impl WriteOff {
             reason: registration.reason.clone(),
             approved_by: registration.approved_by.clone(),
             approvals: self.approvals().to_vec(),
-            sick_certificate: registration.sick_certificate,
+            // The paperwork of emergency sick leave may bring the
+            // certificate; the view shows the one that counts.
+            sick_certificate: self
+                .paperwork
+                .as_ref()
+                .and_then(|paperwork| paperwork.record.sick_certificate)
+                .or(registration.sick_certificate),
             emergency: registration
                 .emergency
                 .as_ref()
