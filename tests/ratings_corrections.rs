@@ -370,7 +370,7 @@ async fn get_with(url: &str, token: &str) -> (u16, Value) {
     (status, response.json().await.expect("JSON response"))
 }
 
-/// The values of `field` in the objects of array `list`.
+/// Returns the values of `field` in the objects of array `list`.
 fn strings(list: &Value, field: &str) -> Vec<String> {
     list.as_array()
         .expect("array")

@@ -117,7 +117,7 @@ fn main() {
     );
 }
 
-/// A rating event as a keypad session stores it, with a unique key.
+/// Builds a rating event as a keypad session stores it, with a unique key.
 fn rating_event(writer: usize, press: usize) -> hallbox::journal::NewEvent {
     let now = chrono::Utc::now();
     hallbox::journal::NewEvent {

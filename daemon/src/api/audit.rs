@@ -41,7 +41,7 @@ pub async fn list(
     blocking(move || {
         let reader = state.reader()?;
         // The range check above keeps limit between 1 and MAX_LIMIT.
-        // One event more than the page tells whether more follow.
+        // Reading one event more than the page shows whether more follow.
         let mut events = reader.kind_events_after(EventKind::Audit, after, limit as usize + 1)?;
         let has_more = events.len() > limit as usize;
         events.truncate(limit as usize);

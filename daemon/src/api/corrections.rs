@@ -238,9 +238,10 @@ pub async fn list(
     .await
 }
 
-/// Whether a request failed because the rating is not one of unit `own`'s:
-/// unknown, or at a window of another unit or of none. A chief token is
-/// told only that, so it learns nothing of other units' ratings.
+/// Returns whether a request failed because the rating is not one of unit
+/// `own`'s: unknown, or at a window of another unit or of none. A chief
+/// token gets only that message, so it learns nothing of other units'
+/// ratings.
 fn outside_unit(failure: &CorrectionCheckError, own: &str) -> bool {
     use CorrectionCheckError as E;
     match failure {

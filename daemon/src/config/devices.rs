@@ -34,8 +34,8 @@ use crate::rules::ratings::{ButtonMap, Level};
 pub const FINGERPRINT_BAUD: i64 = 57_600;
 /// Line speed of a keypad bus in bit/s, the default of the keypad protocol.
 pub const KEYPAD_BAUD: i64 = 9_600;
-/// Default quiet time of a keypad bus before the box sends, in ms: the
-/// keypad protocol asks for at least 3.
+/// Default quiet time of a keypad bus before the box sends, in ms. The
+/// keypad protocol requires at least 3.
 pub const KEYPAD_TURNAROUND_MS: i64 = 3;
 /// Longest allowed quiet time, in ms; a reply is due within 500 ms.
 const MAX_KEYPAD_TURNAROUND_MS: i64 = 100;

@@ -533,8 +533,8 @@ pub fn decide(
     let ledger = read_rating_ledger(journal, rating_id)?;
     let view = ledger.get(request_id).ok_or(not_found)?;
 
-    // Whoever filed the request, the unit's staff and the person rated
-    // are kept from deciding.
+    // The requester, the unit's staff and the person rated may not
+    // decide.
     if same_id(&view.request.requested_by, &decided_by) {
         return Err(CorrectionCheckError::OwnRequest {
             request_id,
@@ -670,8 +670,8 @@ fn field<T>(name: &'static str, result: Result<T, String>) -> Result<T, Correcti
     })
 }
 
-/// How a correction record is stored: who made it, its key, and the audit
-/// entry that goes with it.
+/// The storage details of a correction record: who made it, its key, and
+/// the audit entry stored with it.
 struct Stored<'a> {
     /// The person named in the body: the requester or the decider.
     actor: &'a str,

@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, Unit};
 use crate::records::audit::AuditBy;
 
-/// How a request reached the box: its body, kept in the record, the API
-/// caller whose audit entry is stored with it (`None` outside the API), and
-/// the box's time.
+/// The arrival of a request: its body, kept in the record, the API caller
+/// whose audit entry is stored with it (`None` outside the API), and the
+/// box's time.
 #[derive(Debug, Clone, Copy)]
 pub struct Submitted<'a> {
     pub raw: &'a [u8],
@@ -71,9 +71,9 @@ pub fn required_text(text: &str, max_chars: usize, example: &str) -> Result<Stri
     Ok(trimmed.to_string())
 }
 
-/// Whether `c` is a format or filler character that shows as nothing, such
-/// as a zero-width space or a direction mark: with one, two ids that look
-/// the same would differ.
+/// Returns whether `c` is a format or filler character that shows as
+/// nothing, such as a zero-width space or a direction mark. With one, two
+/// ids that look the same would differ.
 fn is_invisible(c: char) -> bool {
     matches!(
         u32::from(c),
@@ -95,9 +95,9 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Whether two ids name the same person as people read them: full-width
-/// letters and digits (Ｓ００１) count as their ASCII forms, and ASCII case
-/// does not matter.
+/// Returns whether two ids name the same person as people read them.
+/// Full-width letters and digits (Ｓ００１) count as their ASCII forms, and
+/// ASCII case does not matter.
 pub fn same_id(a: &str, b: &str) -> bool {
     let fold = |c: char| -> char {
         let code = u32::from(c);

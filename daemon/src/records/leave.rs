@@ -175,11 +175,7 @@ pub fn check_order(approvals: &[Approval]) -> Result<(), ChainError> {
 pub fn check_chain(half_days: u32, approvals: &[Approval]) -> Result<(), ChainError> {
     check_order(approvals)?;
     let required = required_steps(half_days);
-    let missing: Vec<ApprovalStep> = required
-        .iter()
-        .copied()
-        .filter(|step| !approvals.iter().any(|approval| approval.step == *step))
-        .collect();
+    let missing = missing_steps(required, approvals);
     if missing.is_empty() {
         return Ok(());
     }
@@ -188,6 +184,15 @@ pub fn check_chain(half_days: u32, approvals: &[Approval]) -> Result<(), ChainEr
         required: required.to_vec(),
         missing,
     })
+}
+
+/// Returns the steps of `required` that no signature of `approvals` is for.
+fn missing_steps(required: &[ApprovalStep], approvals: &[Approval]) -> Vec<ApprovalStep> {
+    required
+        .iter()
+        .copied()
+        .filter(|step| !approvals.iter().any(|approval| approval.step == *step))
+        .collect()
 }
 
 /// The signatures every leave of these kinds needs, whatever its length.
@@ -214,11 +219,7 @@ pub fn check_leave_chain(
     check_order(approvals)?;
     use ApprovalStep::*;
     let required = [ChiefRepresentative, Bureau, DepartmentLeader, BureauHead];
-    let missing: Vec<ApprovalStep> = required
-        .iter()
-        .copied()
-        .filter(|step| !approvals.iter().any(|approval| approval.step == *step))
-        .collect();
+    let missing = missing_steps(&required, approvals);
     if missing.is_empty() {
         return Ok(());
     }

@@ -46,8 +46,8 @@ fn neutralize_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// Whether `text` is digits with at most one decimal point, such as `3`
-/// or `0.5`.
+/// Returns whether `text` is digits with at most one decimal point, such
+/// as `3` or `0.5`.
 fn is_plain_number(text: &str) -> bool {
     let mut parts = text.splitn(2, '.');
     let whole = parts.next().unwrap_or("");

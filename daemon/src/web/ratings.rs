@@ -34,7 +34,7 @@ pub async fn page_handler(
     OriginalUri(uri): OriginalUri,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    // The roles of GET /api/v1/ratings/monthly; a chief sees their unit.
+    // The roles of GET /api/v1/ratings/monthly. A chief gets their unit.
     let roles = [Role::Hr, Role::Bureau, Role::Central, Role::Chief];
     let actor = match page_actor(actor, &roles, &uri.to_string()) {
         Ok(actor) => actor,
@@ -177,8 +177,8 @@ fn table(body: &mut String, id: &str, columns: &[(usize, &str)], rows: &[Vec<Str
     }
 }
 
-/// The 合计 row of the window table: sums of the counts, the satisfaction
-/// rate of those sums, and blanks elsewhere.
+/// Writes the 合计 row of the window table: sums of the counts, the
+/// satisfaction rate of those sums, and blanks elsewhere.
 fn window_totals(body: &mut String, rows: &[Vec<String>]) {
     let sum = |index: usize| -> u64 {
         rows.iter()
