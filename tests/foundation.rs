@@ -125,6 +125,31 @@ fn import_twice_and_through_the_api_stores_once() {
         "{}",
         stdout(&second)
     );
+    assert!(second.status.success(), "{}", stderr(&second));
+
+    // A file of which no line is a punch fails, so a script notices.
+    let garbage = dir.path().join("page.html");
+    std::fs::write(&garbage, "<html>\n<body>not an export</body>\n</html>\n").unwrap();
+    let wrong = support::run(&[
+        "import",
+        "attlog",
+        garbage.to_str().unwrap(),
+        "--device",
+        "clock-1",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(wrong.status.code(), Some(1), "{}", stdout(&wrong));
+    assert!(
+        stdout(&wrong).contains("imported 0 / duplicate 0 / rejected 3"),
+        "{}",
+        stdout(&wrong)
+    );
+    assert!(
+        stderr(&wrong).contains("no line is a punch record"),
+        "{}",
+        stderr(&wrong)
+    );
 
     let server = support::Server::start(&config);
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -91,6 +91,15 @@ pub fn import_attlog(file: &Path, device: &str, config_file: &Path) -> anyhow::R
         "imported {} / duplicate {} / rejected {}",
         summary.imported, summary.duplicate, summary.rejected
     );
+    // A file of which no line was a punch is most likely not an export
+    // (a wrong file, or one cut or garbled): a script must notice.
+    if summary.imported == 0 && summary.duplicate == 0 && summary.rejected > 0 {
+        eprintln!(
+            "{}: no line is a punch record: check that this is the clock's attlog export",
+            file.display()
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -152,7 +152,10 @@ pub fn run(listen: SocketAddr, dir: Option<&Path>, no_serve: bool) -> anyhow::Re
 
         rig.keep_alive();
         crate::server::run(config, Some(listen), |bound| {
-            println!("Bureau token of this demo (every route but /healthz needs one):");
+            println!(
+                "Bureau token of this demo (every API route but /healthz, /readyz and /metrics \
+                 needs one; a browser asks for it once, on the sign-in page):"
+            );
             println!("  {}", token.secret());
             println!("For example:");
             println!(

@@ -273,7 +273,7 @@ pub fn render(report: &RatingsReport<'_>, outages: &[Outage], month: Month) -> S
         "<h2>说明</h2>\n<ul class=\"notes\">\n\
          <li>满意率 =（非常满意 + 满意 + 基本满意）÷ 有效评价；同一评价器 {} 秒内的重复按键和作废的评价不计入。</li>\n\
          <li>每条不满意评价（不满意、非常不满意）扣窗口评价项 {} 分，评价项满分 {} 分，扣完为止；当月有不满意评价的窗口和人员不能评为优秀。</li>\n\
-         <li>异常情况只供核查，不改变任何计数。误按的评价由首席代表申请更正，经管理局批准后按更正后的等级计算。</li>\n</ul>",
+         <li>异常情况只供核查，不改变任何计数。误按的评价由首席代表申请更正，经监管局批准后按更正后的等级计算。</li>\n</ul>",
         settings.repeat_window_secs, settings.unsatisfied_points, settings.window_item_points
     );
 
