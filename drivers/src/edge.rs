@@ -684,7 +684,7 @@ mod tests {
                     delivered += 1;
                     let slot = &mut last_seen[usize::from(edge.line - 4)];
                     assert!(
-                        slot.map_or(true, |previous| edge.timestamp > previous),
+                        slot.is_none_or(|previous| edge.timestamp > previous),
                         "line {} out of order",
                         edge.line
                     );

@@ -30,7 +30,7 @@ impl GoodPunch {
             self.verify.to_string(),
             self.work_code.clone().unwrap_or_default(),
         ];
-        columns.extend(std::iter::repeat("0".to_owned()).take(self.extra_columns));
+        columns.extend(std::iter::repeat_n("0".to_owned(), self.extra_columns));
         columns.join("\t")
     }
 }

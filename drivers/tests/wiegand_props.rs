@@ -55,7 +55,8 @@ fn number(bits: &[bool], range: std::ops::Range<usize>) -> u64 {
 /// rejected.
 fn reference_frame(bits: &[bool]) -> Option<Frame> {
     let half = bits.len() / 2;
-    let parity_ok = || ones(bits, 0..half) % 2 == 0 && ones(bits, half..bits.len()) % 2 == 1;
+    let parity_ok =
+        || ones(bits, 0..half).is_multiple_of(2) && ones(bits, half..bits.len()) % 2 == 1;
     match bits.len() {
         4 => {
             let key = number(bits, 0..4) as u8;

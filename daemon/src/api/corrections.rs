@@ -224,10 +224,10 @@ pub async fn list(
         let corrections = ledger
             .corrections
             .into_iter()
-            .filter(|view| status.map_or(true, |status| view.status == status))
+            .filter(|view| status.is_none_or(|status| view.status == status))
             .filter(|view| {
                 unit.as_ref()
-                    .map_or(true, |unit| view.request.unit_id == *unit)
+                    .is_none_or(|unit| view.request.unit_id == *unit)
             })
             .collect();
         Ok(Json(CorrectionList {

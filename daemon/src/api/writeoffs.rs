@@ -203,7 +203,7 @@ pub async fn list(
             .filter(|write_off| {
                 person
                     .as_deref()
-                    .map_or(true, |person| write_off.registration.person == person)
+                    .is_none_or(|person| write_off.registration.person == person)
             })
             .map(|write_off| write_off.view(&state.config.calendar, local_now))
             .collect();

@@ -88,7 +88,7 @@ impl Session {
                     }
                     Err(reason) => {
                         rejected += 1;
-                        if rejected <= LOGGED_REJECTIONS || rejected % 100 == 0 {
+                        if rejected <= LOGGED_REJECTIONS || rejected.is_multiple_of(100) {
                             warn!(line = number, %reason, rejected, "rejected clock line");
                         }
                     }

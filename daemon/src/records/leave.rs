@@ -232,7 +232,7 @@ pub fn check_leave_chain(
 
 /// Writes half-days as days: 4 as "2", 5 as "2.5".
 pub fn days_text(half_days: u32) -> String {
-    if half_days % 2 == 0 {
+    if half_days.is_multiple_of(2) {
         format!("{}", half_days / 2)
     } else {
         format!("{}.5", half_days / 2)

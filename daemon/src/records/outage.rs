@@ -152,7 +152,7 @@ impl Outage {
 
     /// Returns whether the outage overlaps the local times `[from, to)`.
     pub fn overlaps(&self, from: NaiveDateTime, to: NaiveDateTime) -> bool {
-        self.start < to && self.end.map_or(true, |end| end > from)
+        self.start < to && self.end.is_none_or(|end| end > from)
     }
 }
 

@@ -53,7 +53,7 @@ fn is_plain_number(text: &str) -> bool {
     let whole = parts.next().unwrap_or("");
     let fraction = parts.next();
     let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    digits(whole) && fraction.map_or(true, digits)
+    digits(whole) && fraction.is_none_or(digits)
 }
 
 #[cfg(test)]

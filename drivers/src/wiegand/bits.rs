@@ -148,7 +148,7 @@ fn with_parity(payload: u64, payload_len: usize) -> Bits {
     let half = payload_len / 2;
     let low_half_mask = (1u64 << half) - 1;
     let leading = u64::from((payload >> half).count_ones() % 2 == 1);
-    let trailing = u64::from((payload & low_half_mask).count_ones() % 2 == 0);
+    let trailing = u64::from((payload & low_half_mask).count_ones().is_multiple_of(2));
     Bits {
         value: (leading << (payload_len + 1)) | (payload << 1) | trailing,
         len: (payload_len + 2) as u8,

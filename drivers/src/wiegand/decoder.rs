@@ -201,7 +201,7 @@ impl Decoder {
         };
 
         let state = &mut self.lines[wire as usize];
-        let in_order = state.last_edge.map_or(true, |previous| at >= previous);
+        let in_order = state.last_edge.is_none_or(|previous| at >= previous);
         state.last_edge = Some(state.last_edge.map_or(at, |previous| previous.max(at)));
         if !in_order {
             self.mark_activity(at);

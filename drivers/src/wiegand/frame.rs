@@ -168,7 +168,7 @@ fn key_frame(code: u8) -> Result<Frame, Reject> {
 fn check_parity(bits: &Bits) -> Result<(), Reject> {
     let bit_count = bits.len();
     let half = bit_count / 2;
-    if bits.ones(0, half) % 2 != 0 {
+    if !bits.ones(0, half).is_multiple_of(2) {
         return Err(Reject::LeadingParity { bit_count });
     }
     if bits.ones(half, half) % 2 != 1 {

@@ -246,7 +246,7 @@ impl EdgeClock {
         let arrived = Instant::now();
         let estimate = self.estimate_at(arrived);
         // Keep whichever anchor puts the clock later: both lag the truth.
-        if estimate.map_or(true, |estimate| timestamp > estimate) {
+        if estimate.is_none_or(|estimate| timestamp > estimate) {
             self.anchor = Some((timestamp, arrived));
         }
     }

@@ -79,7 +79,7 @@ pub fn last_press(
             );
             continue;
         };
-        if best.map_or(true, |(best_seq, _)| seq > best_seq) {
+        if best.is_none_or(|(best_seq, _)| seq > best_seq) {
             best = Some((seq, press));
         }
     }

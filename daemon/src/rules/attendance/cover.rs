@@ -302,7 +302,7 @@ impl PersonCovers<'_> {
             }
             let moment = date.and_time(settings.spec(checkpoint).at);
             let outage = self.outages.iter().find(|outage| {
-                outage.start <= moment && outage.end.map_or(true, |end| moment < end)
+                outage.start <= moment && outage.end.is_none_or(|end| moment < end)
             })?;
             Some(Cover::Outage {
                 outage: outage.id,

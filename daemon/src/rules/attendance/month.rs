@@ -373,7 +373,7 @@ impl<'a> Subject<'a> {
     }
 
     fn is_employed_on(&self, date: NaiveDate) -> bool {
-        self.start.map_or(true, |start| date >= start) && self.end.map_or(true, |end| date <= end)
+        self.start.is_none_or(|start| date >= start) && self.end.is_none_or(|end| date <= end)
     }
 }
 
