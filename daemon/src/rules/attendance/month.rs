@@ -32,15 +32,26 @@ pub fn evaluate_month<'a>(input: &MonthInput<'a, '_>) -> Result<MonthAttendance<
     let owners = pin_owners(input.people)?;
     let sorted = SortedPunches::new(input.punches, &span, owners, input.people.len());
 
+    // A person employed on no day of the month is left out, unless their
+    // PIN punched in it: nobody disappears whose punches would go unseen.
+    let month_start_day = span.month_start.ordinal0();
     let mut subjects: Vec<(Subject<'a>, &[Stamp])> = input
         .people
         .iter()
         .enumerate()
+        .filter(|(owner, person)| {
+            let employed = person.start.is_none_or(|start| start < span.month_end)
+                && person.end.is_none_or(|end| end >= span.month_start);
+            let punched = sorted
+                .of_owner(*owner)
+                .iter()
+                .any(|stamp| stamp.day() >= month_start_day);
+            employed || punched
+        })
         .map(|(owner, person)| (Subject::from_person(person), sorted.of_owner(owner)))
         .collect();
 
     // PINs not on the roster: listed, or judged as people of their own.
-    let month_start_day = span.month_start.ordinal0();
     let mut unknown_credentials = Vec::new();
     let mut unknown: Vec<(&'a str, usize)> = sorted
         .unknown_pins

@@ -362,6 +362,28 @@ fn start_and_end_dates() {
 }
 
 #[test]
+fn people_outside_month_left_out() {
+    let fixture = Fixture::new();
+    // p1 left before November, p2 starts after it, p3 left too but still
+    // punched in November, p4 works all month.
+    let mut left = person("p1", "1", Some("2025-01-01"));
+    left.end = Some(date("2026-10-31"));
+    let later = person("p2", "2", Some("2026-12-01"));
+    let mut punching = person("p3", "3", Some("2025-01-01"));
+    punching.end = Some(date("2026-10-31"));
+    let staying = person("p4", "4", Some("2025-01-01"));
+    let people = [left, later, punching, staying];
+    let mut punches = Punches::default();
+    punches.add("1", "2026-10-30 08:20:00");
+    punches.add("3", "2026-11-03 08:20:00");
+    let result = fixture.month(&people, &punches.list, 2026, 11);
+
+    let ids: Vec<&str> = result.people.iter().map(|person| person.id).collect();
+    assert_eq!(ids, ["p3", "p4"]);
+    assert_eq!(result.people[0].totals.days_evaluated, 0);
+}
+
+#[test]
 fn unknown_pin_listed() {
     let fixture = Fixture::new();
     let people = [person("p1", "1", Some("2026-11-01"))];
