@@ -493,5 +493,14 @@ async fn clock_line_stores_punches() {
     assert_eq!(payload["clock_skew_flag"], true);
     assert_eq!(payload["clock_skew_seconds"], -600);
 
+    // The garbage and the line with month 13 are counted for monitoring.
+    let metrics = hallbox::metrics::render();
+    assert!(
+        metrics.contains(
+            "hallbox_events_rejected_total{device=\"clock-east-1\",kind=\"punch\",reason=\"line\"} 2"
+        ),
+        "{metrics}"
+    );
+
     daemon.stop().await;
 }

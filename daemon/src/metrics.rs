@@ -260,13 +260,22 @@ pub fn event_ingested(device: &str, kind: &str) {
 /// Counts one frame or event of `kind` from `device` that was rejected
 /// before the journal. `reason` is a short fixed word such as "crc".
 pub fn event_rejected(device: &str, kind: &str, reason: &str) {
+    events_rejected(device, kind, reason, 1);
+}
+
+/// Counts `count` frames or events rejected at once, as
+/// [`event_rejected`] counts one.
+pub fn events_rejected(device: &str, kind: &str, reason: &str, count: u64) {
+    if count == 0 {
+        return;
+    }
     let metrics = &*METRICS;
     metrics
         .events_rejected
         .with_label_values(&[device, kind, reason])
-        .inc();
+        .inc_by(count);
     if let Some(state) = metrics.devices().get_mut(device) {
-        state.rejected += 1;
+        state.rejected += count;
     }
 }
 

@@ -88,6 +88,7 @@ impl Session {
                     }
                     Err(reason) => {
                         rejected += 1;
+                        crate::metrics::event_rejected(&self.context.device_id, "punch", "line");
                         if rejected <= LOGGED_REJECTIONS || rejected.is_multiple_of(100) {
                             warn!(line = number, %reason, rejected, "rejected clock line");
                         }

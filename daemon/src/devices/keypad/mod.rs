@@ -428,6 +428,7 @@ impl Session {
         if total == *seen {
             return;
         }
+        crate::metrics::events_rejected(&self.context.device_id, "rating", "frame", total - *seen);
         let first = *seen == 0;
         let crossed_hundred = total / 100 > *seen / 100;
         *seen = total;
