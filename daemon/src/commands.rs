@@ -22,13 +22,20 @@ use crate::time::{utc_to_local, Month};
 pub fn check_config(file: &Path) -> anyhow::Result<ExitCode> {
     match config::load(file) {
         Ok(config) => {
+            let units = config.units.len();
             println!(
-                "{}: valid ({} units, {} staff, journal {})",
+                "{}: valid ({units} {}, {} staff, journal {})",
                 file.display(),
-                config.units.len(),
+                if units == 1 { "unit" } else { "units" },
                 config.staff.len(),
                 config.journal.path.display()
             );
+            if config.units.is_empty() || config.staff.is_empty() {
+                println!(
+                    "note: no [[unit]] or no [[staff]]: the reports will list nobody; start from \
+                     the example configuration"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
