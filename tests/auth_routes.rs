@@ -38,7 +38,7 @@ fn routes() -> Vec<Route> {
         ),
         route(
             Method::POST,
-            "/api/v1/imports/attlog?device=clock-1",
+            "/api/v1/imports/attlog?device=clock-1&new_device=true",
             &["bureau"],
             None,
         ),

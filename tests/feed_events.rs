@@ -41,7 +41,9 @@ async fn feed_pages_exactly_once_while_writing() {
 
     // Writer 1: imports and patrol punches through the API.
     let client = hall.client.clone();
-    let import_url = hall.server.url("/api/v1/imports/attlog?device=clock-api");
+    let import_url = hall
+        .server
+        .url("/api/v1/imports/attlog?device=clock-api&new_device=true");
     let patrol_url = hall.server.url("/api/v1/patrols");
     let api_writer = tokio::spawn(async move {
         for batch in 0..BATCHES {
@@ -77,6 +79,7 @@ async fn feed_pages_exactly_once_while_writing() {
                 "import",
                 "attlog",
                 file.to_str().unwrap(),
+                "--new-device",
                 "--device",
                 "clock-cli",
                 "--config",

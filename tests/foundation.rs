@@ -100,19 +100,29 @@ fn import_twice_and_through_the_api_stores_once() {
     let config = write_config(dir.path());
     let export = dir.path().join("1_attlog.dat");
     std::fs::write(&export, EXPORT).unwrap();
-    let import = |device: &str| {
-        support::run(&[
-            "import",
-            "attlog",
-            export.to_str().unwrap(),
-            "--device",
-            device,
-            "--config",
-            config.to_str().unwrap(),
-        ])
+    let import_as = |device: &str, new_device: bool| {
+        let mut args = vec!["import", "attlog", export.to_str().unwrap()];
+        if new_device {
+            args.push("--new-device");
+        }
+        args.extend(["--device", device, "--config", config.to_str().unwrap()]);
+        support::run(&args)
     };
+    let import = |device: &str| import_as(device, false);
 
-    let first = import("clock-1");
+    // clock-1 is not configured: the first import names it a new device,
+    // and later imports find its punches in the journal.
+    let refused = import("clock-1");
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains(
+            "device 'clock-1' is not a configured clock and has no punches in the journal yet: \
+             check the spelling (configured clocks: none)"
+        ),
+        "{}",
+        stderr(&refused)
+    );
+    let first = import_as("clock-1", true);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
         stdout(&first).contains("imported 7 / duplicate 0 / rejected 0"),
@@ -126,6 +136,10 @@ fn import_twice_and_through_the_api_stores_once() {
         stdout(&second)
     );
     assert!(second.status.success(), "{}", stderr(&second));
+    // A misspelt id is refused instead of storing the export again.
+    let typo = import("clock-l");
+    assert_eq!(typo.status.code(), Some(1), "{}", stdout(&typo));
+    assert!(stderr(&typo).contains("device 'clock-l' is not a configured clock"));
 
     // A file of which no line is a punch fails, so a script notices.
     let garbage = dir.path().join("page.html");
@@ -134,6 +148,7 @@ fn import_twice_and_through_the_api_stores_once() {
         "import",
         "attlog",
         garbage.to_str().unwrap(),
+        "--new-device",
         "--device",
         "clock-1",
         "--config",
@@ -155,7 +170,7 @@ fn import_twice_and_through_the_api_stores_once() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let client = reqwest::Client::new();
-        let url = server.url("/api/v1/imports/attlog?device=clock-1");
+        let url = server.url("/api/v1/imports/attlog?device=clock-1&new_device=true");
         let bureau = support::token("bureau-1");
         let response = client
             .post(&url)
@@ -220,6 +235,7 @@ fn verify_finds_an_edit_made_with_the_sqlite3_shell() {
         "import",
         "attlog",
         export.to_str().unwrap(),
+        "--new-device",
         "--device",
         "clock-1",
         "--config",
@@ -292,6 +308,7 @@ async fn report_of_a_month_over_http() {
         "import",
         "attlog",
         export.to_str().unwrap(),
+        "--new-device",
         "--device",
         "clock-1",
         "--config",

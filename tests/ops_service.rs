@@ -134,7 +134,7 @@ async fn sigterm_keeps_acknowledged_imports() {
         let acknowledged = Arc::clone(&acknowledged);
         let sent = Arc::clone(&sent);
         let client = client.clone();
-        let url = format!("{base}/api/v1/imports/attlog?device=clock-stream");
+        let url = format!("{base}/api/v1/imports/attlog?device=clock-stream&new_device=true");
         clients.push(tokio::spawn(async move {
             for n in 0..10_000_u32 {
                 let pin = 10_000 + worker * 10_000 + n;

@@ -96,6 +96,7 @@ async fn march_2020_report_matches_hand_worked_days() {
         "import",
         "attlog",
         export.to_str().unwrap(),
+        "--new-device",
         "--device",
         "office-1",
         "--config",

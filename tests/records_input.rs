@@ -215,7 +215,10 @@ async fn bodies_rejected_whole() {
     // same JSON 413.
     let response = hall
         .client
-        .post(hall.server.url("/api/v1/imports/attlog?device=clock-1"))
+        .post(
+            hall.server
+                .url("/api/v1/imports/attlog?device=clock-1&new_device=true"),
+        )
         .bearer_auth(bureau)
         .body(vec![b'1'; 70_000])
         .send()

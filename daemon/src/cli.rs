@@ -85,9 +85,14 @@ pub enum ImportCommand {
     Attlog {
         /// The export file.
         file: PathBuf,
-        /// Id of the clock the export came from, e.g. `clock-east-1`.
+        /// Id of the clock the export came from, e.g. `clock-east-1`: a
+        /// configured clock, or one imported before.
         #[arg(long)]
         device: String,
+        /// Accept a device id that is neither configured nor in the journal
+        /// yet, for a clock that is not in the configuration.
+        #[arg(long)]
+        new_device: bool,
         /// Configuration file naming the journal.
         #[arg(long, default_value = DEFAULT_CONFIG)]
         config: PathBuf,

@@ -61,12 +61,23 @@ pub fn open_journal(config: &Config) -> anyhow::Result<Journal> {
     Journal::open(path).with_context(|| format!("failed to open the journal '{}'", path.display()))
 }
 
-/// `hallbox import attlog FILE --device ID`.
-pub fn import_attlog(file: &Path, device: &str, config_file: &Path) -> anyhow::Result<ExitCode> {
+/// `hallbox import attlog FILE --device ID [--new-device]`.
+pub fn import_attlog(
+    file: &Path,
+    device: &str,
+    new_device: bool,
+    config_file: &Path,
+) -> anyhow::Result<ExitCode> {
     let config = load_config(config_file)?;
     let bytes = std::fs::read(file)
         .with_context(|| format!("failed to read the export '{}'", file.display()))?;
     let mut journal = open_journal(&config)?;
+    if let Err(error) = import::check_known_device(&config, &journal, device, new_device) {
+        if matches!(error, import::ImportError::UnknownDevice { .. }) {
+            bail!("{error} (--new-device)");
+        }
+        return Err(error.into());
+    }
     let now = Utc::now();
     let limits = import::time_limits(&config.import, config.site.time_zone, now);
     let summary = import::import_attlog(

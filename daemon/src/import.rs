@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use hallbox_drivers::attlog::{self, AttlogRecord, Layout, LineError, TimeLimits};
 use serde::Serialize;
 
-use crate::config::ImportSettings;
+use crate::config::{Config, DeviceKind, ImportSettings};
 use crate::journal::{Appended, EventKind, Journal, JournalError, NewEvent};
 use crate::time::local_to_utc;
 
@@ -46,6 +46,8 @@ pub struct ImportSummary {
 pub enum ImportError {
     #[error("invalid device id '{0}': expected 1 to 64 ASCII letters, digits, '-', '_' or '.'")]
     InvalidDevice(String),
+    #[error("device '{device}' is not a configured clock and has no punches in the journal yet: check the spelling (configured clocks: {known}), or, for a clock that is not in the configuration, import again with the new-device option")]
+    UnknownDevice { device: String, known: String },
     #[error("failed to store punches from device '{device}' (stopped at line {line}; nothing of this import was stored, so import the file again once the journal is fixed)")]
     Journal {
         device: String,
@@ -66,6 +68,54 @@ pub fn validate_device_id(device: &str) -> Result<(), ImportError> {
     } else {
         Err(ImportError::InvalidDevice(device.to_string()))
     }
+}
+
+/// Returns the ids of the configured devices that take punches: serial
+/// fingerprint modules and clock lines, Wiegand readers and network clocks.
+pub fn clock_ids(config: &Config) -> Vec<&str> {
+    let serial = config
+        .devices
+        .iter()
+        .filter(|device| !matches!(device.kind, DeviceKind::Keypad(_)))
+        .map(|device| device.id.as_str());
+    let wiegand = config.gpio.wiegand.iter().map(|reader| reader.id.as_str());
+    let network = config.adms.clocks.iter().map(|clock| clock.id.as_str());
+    serial.chain(wiegand).chain(network).collect()
+}
+
+/// Checks that `device` names a clock the box knows: a configured one, or
+/// one whose punches are in the journal already. The journal is append-only,
+/// so an export imported under a misspelt id would stay there for good.
+/// `new_device` accepts any valid id, for a clock that is not configured.
+pub fn check_known_device(
+    config: &Config,
+    journal: &Journal,
+    device: &str,
+    new_device: bool,
+) -> Result<(), ImportError> {
+    validate_device_id(device)?;
+    let known = clock_ids(config);
+    if new_device || known.contains(&device) {
+        return Ok(());
+    }
+    let stored = journal
+        .has_events_from(EventKind::Punch, device)
+        .map_err(|source| ImportError::Journal {
+            device: device.to_string(),
+            line: 0,
+            source: Box::new(source),
+        })?;
+    if stored {
+        return Ok(());
+    }
+    Err(ImportError::UnknownDevice {
+        device: device.to_string(),
+        known: if known.is_empty() {
+            "none".to_string()
+        } else {
+            known.join(", ")
+        },
+    })
 }
 
 /// The punch times an import accepts, given the box's current time.

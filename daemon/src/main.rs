@@ -16,8 +16,9 @@ fn main() -> ExitCode {
         Command::Import(ImportCommand::Attlog {
             file,
             device,
+            new_device,
             config,
-        }) => commands::import_attlog(&file, &device, &config),
+        }) => commands::import_attlog(&file, &device, new_device, &config),
         Command::Report {
             config,
             month,

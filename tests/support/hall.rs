@@ -88,7 +88,10 @@ impl Hall {
     pub async fn import(&self, lines: &str) {
         let response = self
             .client
-            .post(self.server.url("/api/v1/imports/attlog?device=clock-1"))
+            .post(
+                self.server
+                    .url("/api/v1/imports/attlog?device=clock-1&new_device=true"),
+            )
             .bearer_auth(token("bureau-1"))
             .body(lines.to_string())
             .send()

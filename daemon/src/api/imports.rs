@@ -23,12 +23,25 @@ pub async fn attlog(
     request: Request,
 ) -> Result<Json<ImportSummary>, ApiError> {
     actor.require(&[Role::Bureau])?;
-    if let Some(unknown) = query.keys().find(|k| k.as_str() != "device") {
+    if let Some(unknown) = query
+        .keys()
+        .find(|k| !matches!(k.as_str(), "device" | "new_device"))
+    {
         return Err(ApiError::bad_request(
             "unknown_parameter",
-            format!("unknown query parameter '{unknown}': expected device"),
+            format!("unknown query parameter '{unknown}': expected device, new_device"),
         ));
     }
+    let new_device = match query.get("new_device").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_new_device",
+                format!("invalid new_device '{other}': expected true or false"),
+            ))
+        }
+    };
     let Some(device) = query.get("device").cloned() else {
         return Err(ApiError::bad_request(
             "missing_device",
@@ -47,6 +60,21 @@ pub async fn attlog(
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        import::check_known_device(config, &journal, &device, new_device).map_err(
+            |error| match error {
+                ImportError::UnknownDevice { .. } => ApiError::new(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "unknown_device",
+                    format!("{error} (new_device=true)"),
+                ),
+                ImportError::InvalidDevice(_) => {
+                    ApiError::bad_request("invalid_device", error.to_string())
+                }
+                ImportError::Journal { .. } => {
+                    ApiError::internal("failed to look for the device's punches", &error)
+                }
+            },
+        )?;
         let summary = import::import_attlog(
             &mut journal,
             &body,

@@ -157,6 +157,16 @@ impl Journal {
         &self.path
     }
 
+    /// Returns whether an event of `kind` from `device_id` is stored.
+    pub fn has_events_from(&self, kind: EventKind, device_id: &str) -> Result<bool, JournalError> {
+        self.conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE kind = ?1 AND device_id = ?2)",
+            )
+            .and_then(|mut find| find.query_row([kind.as_str(), device_id], |row| row.get(0)))
+            .during(&self.path, "look for a device's events")
+    }
+
     /// Returns the sequence number of the event stored with
     /// `idempotency_key`, if there is one.
     pub fn seq_of_key(&self, idempotency_key: &str) -> Result<Option<i64>, JournalError> {
