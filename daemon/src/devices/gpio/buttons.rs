@@ -22,8 +22,8 @@ use hallbox_drivers::gpio::{Bias, GpioError, InputInfo, InputRequest};
 use tracing::{debug, error, info, warn, Instrument};
 
 use super::{
-    journal_status, report_end, report_start_failure, role_of, sleep_until_some, EdgeClock,
-    GpioBackend, Site, StartError, TaskEnd,
+    journal_status, report_end, report_start_failure, role_of, sleep_until_some, wall_time,
+    EdgeClock, GpioBackend, Site, StartError, TaskEnd,
 };
 use crate::config::ButtonKeypad;
 use crate::ingest::IngestHandle;
@@ -237,7 +237,7 @@ impl KeypadTask<'_> {
                     Err(end) => {
                         // No edge can follow, so every pending level is final.
                         let events = self.poll(Duration::MAX);
-                        self.handle(events).await;
+                        self.handle(events, &clock).await;
                         return TaskEnd::Source(end);
                     }
                 },
@@ -250,7 +250,7 @@ impl KeypadTask<'_> {
                     Vec::new()
                 }
             };
-            self.handle(events).await;
+            self.handle(events, &clock).await;
         }
     }
 
@@ -288,18 +288,22 @@ impl KeypadTask<'_> {
         events
     }
 
-    async fn handle(&mut self, events: Vec<(u8, ButtonEvent)>) {
-        for (button, event) in events {
+    async fn handle(&mut self, events: Vec<(u8, ButtonEvent)>, clock: &EdgeClock) {
+        // Dated before any of them is stored, so none waits on another.
+        let dated: Vec<(u8, ButtonEvent, DateTime<Utc>)> = events
+            .into_iter()
+            .map(|(button, event)| (button, event, wall_time(clock, event_time(&event))))
+            .collect();
+        for (button, event, when) in dated {
             match event {
-                ButtonEvent::Pressed { at } => self.store(button, at).await,
+                ButtonEvent::Pressed { at } => self.store(button, at, when).await,
                 ButtonEvent::Released { .. } => debug!(button, "button released"),
             }
         }
     }
 
-    /// Stores the rating of one press.
-    async fn store(&mut self, button: u8, at: Duration) {
-        let now = Utc::now();
+    /// Stores the rating of one press made at `now`.
+    async fn store(&mut self, button: u8, at: Duration, now: DateTime<Utc>) {
         let local = utc_to_local(self.zone, now);
         // NOTE: after a restart the first press is compared with no earlier
         // one. The ratings report recomputes repeats from the journal.

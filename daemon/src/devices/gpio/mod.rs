@@ -27,7 +27,7 @@ mod wiegand;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hallbox_drivers::edge::{EdgeError, EdgeSource, Level};
 use hallbox_drivers::gpio::{
     GpioEdgeSource, GpioError, GpioOutput, InputInfo, InputRequest, OutputLine,
@@ -212,7 +212,8 @@ async fn journal_status(
             "status:{device}:{state}:{}",
             now.timestamp_nanos_opt().unwrap_or_default()
         ),
-        device_time: None,
+        // Outages are read by device time, as for the serial devices.
+        device_time: Some(now),
         received_at: now,
         subject: None,
         raw: Vec::new(),
@@ -270,6 +271,17 @@ impl EdgeClock {
             None => Instant::now(),
         }
     }
+}
+
+/// Returns the wall-clock time at which the edge clock read `at`: now, less
+/// how long ago that was on the edge clock. Events stay dated when they
+/// happened even if they wait behind a slow journal commit.
+fn wall_time(clock: &EdgeClock, at: Duration) -> DateTime<Utc> {
+    let now = Utc::now();
+    let age = clock
+        .now()
+        .map_or(Duration::ZERO, |edge_now| edge_now.saturating_sub(at));
+    now - chrono::TimeDelta::from_std(age).unwrap_or(chrono::TimeDelta::zero())
 }
 
 /// Sleeps until `at`, or forever when there is nothing to wait for.

@@ -31,8 +31,8 @@ use tracing::{debug, error, info, warn, Instrument};
 
 use super::output::{spawn_confirmation, Confirmation};
 use super::{
-    journal_status, report_end, report_start_failure, role_of, sleep_until_some, EdgeClock,
-    GpioBackend, Site, StartError, TaskEnd,
+    journal_status, report_end, report_start_failure, role_of, sleep_until_some, wall_time,
+    EdgeClock, GpioBackend, Site, StartError, TaskEnd,
 };
 use crate::config::{Credentials, Staff, WiegandReader};
 use crate::import::punch_key;
@@ -254,17 +254,18 @@ impl ReaderTask<'_> {
                 edge = source.next_edge() => match edge {
                     Ok(edge) => {
                         clock.observe(edge.timestamp);
-                        self.decoder.push_edge(edge)
+                        let at = edge.timestamp;
+                        self.decoder.push_edge(edge).map(|outcome| (outcome, at))
                     }
                     Err(EdgeError::EdgesLost { count, last_at }) => {
                         warn!(count, "GPIO edges lost; the frame around them is rejected");
-                        self.decoder.note_lost_edges(last_at)
+                        self.decoder.note_lost_edges(last_at).map(|outcome| (outcome, last_at))
                     }
                     Err(end) => {
                         // No edge can follow, so the open frame is complete.
                         if let Some(deadline) = self.decoder.next_deadline() {
                             if let Some(outcome) = self.decoder.poll_timeout(deadline) {
-                                self.handle(outcome).await;
+                                self.handle(outcome, wall_time(&clock, deadline)).await;
                             }
                         }
                         return TaskEnd::Source(end);
@@ -273,22 +274,26 @@ impl ReaderTask<'_> {
                 () = sleep_until_some(wake) => {
                     let now = clock.now().unwrap_or_default();
                     let deadline = self.decoder.next_deadline().unwrap_or_default();
-                    self.decoder.poll_timeout(now.max(deadline))
+                    self.decoder
+                        .poll_timeout(now.max(deadline))
+                        .map(|outcome| (outcome, deadline))
                 }
                 () = shutdown::requested(), if !stopping => {
                     stopping = true;
                     None
                 }
             };
-            if let Some(outcome) = outcome {
-                self.handle(outcome).await;
+            // The frame is dated when it closed on the edge clock, before
+            // it waits for an earlier frame's commit.
+            if let Some((outcome, at)) = outcome {
+                self.handle(outcome, wall_time(&clock, at)).await;
             }
         }
     }
 
-    async fn handle(&mut self, outcome: Result<Frame, Reject>) {
+    async fn handle(&mut self, outcome: Result<Frame, Reject>, when: DateTime<Utc>) {
         match outcome {
-            Ok(frame) => self.store(frame).await,
+            Ok(frame) => self.store(frame, when).await,
             Err(reject) => self.log_reject(&reject),
         }
     }
@@ -311,15 +316,11 @@ impl ReaderTask<'_> {
         }
     }
 
-    /// Stores the punch of `frame` and confirms it once committed.
-    async fn store(&mut self, frame: Frame) {
-        let Some(event) = punch_event(
-            self.reader,
-            &self.site.staff,
-            self.site.zone,
-            frame,
-            Utc::now(),
-        ) else {
+    /// Stores the punch of `frame`, read at `when`, and confirms it once
+    /// committed.
+    async fn store(&mut self, frame: Frame, when: DateTime<Utc>) {
+        let Some(event) = punch_event(self.reader, &self.site.staff, self.site.zone, frame, when)
+        else {
             debug!(?frame, "keypad key ignored: keys are not credentials");
             return;
         };
