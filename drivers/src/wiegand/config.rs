@@ -22,6 +22,11 @@ pub const DEFAULT_MAX_PULSE: Duration = Duration::from_micros(200);
 /// 200 µs with pulses up to 100 µs wide.
 pub const DEFAULT_MIN_GAP: Duration = Duration::from_micros(50);
 
+/// Default maximum idle time between pulses of a frame, 10 ms: almost four
+/// times the 2.7 ms longest idle time between bits, so a pause no reader
+/// makes inside a frame rejects it instead of joining two halves.
+pub const DEFAULT_MAX_GAP: Duration = Duration::from_millis(10);
+
 /// Default quiet gap that ends a frame, 25 ms: about nine times the 2.7 ms
 /// longest idle time between bits, so a slow reader's frame is not split, and
 /// well below the time between two key presses on a keypad.
@@ -85,8 +90,8 @@ pub struct Timing {
     pub max_pulse: Duration,
     /// Minimum accepted idle time between two pulses of a frame.
     pub min_gap: Duration,
-    /// Maximum accepted idle time between two pulses of a frame. `None`
-    /// accepts any gap shorter than `frame_gap`.
+    /// Maximum accepted idle time between two pulses of a frame, by default
+    /// [`DEFAULT_MAX_GAP`]. `None` accepts any gap shorter than `frame_gap`.
     pub max_gap: Option<Duration>,
     /// Idle time after which a frame ends.
     pub frame_gap: Duration,
@@ -98,7 +103,7 @@ impl Default for Timing {
             min_pulse: DEFAULT_MIN_PULSE,
             max_pulse: DEFAULT_MAX_PULSE,
             min_gap: DEFAULT_MIN_GAP,
-            max_gap: None,
+            max_gap: Some(DEFAULT_MAX_GAP),
             frame_gap: DEFAULT_FRAME_GAP,
         }
     }
@@ -276,6 +281,7 @@ mod tests {
         );
 
         let mut short_frame_gap = DecoderConfig::new(LINES);
+        short_frame_gap.timing.max_gap = None;
         short_frame_gap.timing.frame_gap = us(150);
         assert_eq!(
             short_frame_gap.validate(),

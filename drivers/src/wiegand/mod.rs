@@ -52,8 +52,8 @@ mod tests;
 
 pub use bits::{Bits, MAX_BITS};
 pub use config::{
-    AcceptedFormats, ConfigError, DecoderConfig, Timing, DEFAULT_FRAME_GAP, DEFAULT_MAX_PULSE,
-    DEFAULT_MIN_GAP, DEFAULT_MIN_PULSE,
+    AcceptedFormats, ConfigError, DecoderConfig, Timing, DEFAULT_FRAME_GAP, DEFAULT_MAX_GAP,
+    DEFAULT_MAX_PULSE, DEFAULT_MIN_GAP, DEFAULT_MIN_PULSE,
 };
 pub use decoder::Decoder;
 pub use encoder::{edges_for, EncodeTiming, DEFAULT_ENCODE_GAP, DEFAULT_ENCODE_PULSE};

@@ -316,13 +316,39 @@ fn back_to_back_at_frame_gap() {
     assert_eq!(decoder.push_edge(second[0]), Some(Ok(card26)));
     assert_eq!(decode_all(&mut decoder, &second[1..]), vec![Ok(card34)]);
 
-    // One nanosecond less and the two frames are one burst of 60 bits.
+    // One nanosecond less and, without a maximum gap, the two frames are
+    // one burst of 60 bits; with the default maximum gap of 10 ms the
+    // 25 ms pause inside it rejects the burst.
     let merged_start = second_start - ns(1);
     let mut edges = first.clone();
     edges.extend(encode(&Bits::card34(4660, 43981), merged_start));
+    let mut unlimited = DecoderConfig::new(LINES);
+    unlimited.timing.max_gap = None;
     assert_eq!(
-        decode_all(&mut self::decoder(), &edges),
+        decode_all(&mut decoder_with(unlimited), &edges),
         vec![Err(Reject::UnexpectedBitCount { bit_count: 60 })]
+    );
+    let rejected = decode_all(&mut self::decoder(), &edges);
+    assert!(
+        matches!(rejected.first(), Some(Err(Reject::GapTooLong { .. }))),
+        "{rejected:?}"
+    );
+}
+
+#[test]
+fn gap_over_default_max_rejected() {
+    // A 26-bit card with 24 ms between bits: each gap is below the 25 ms
+    // frame gap, but no reader pauses that long inside a frame.
+    let slow = EncodeTiming {
+        pulse_width: DEFAULT_ENCODE_PULSE,
+        gap: Duration::from_millis(24),
+    };
+    let edges = edges_for(&Bits::card26(123, 45678), LINES, &slow, Duration::ZERO);
+    let outcomes = decode_all(&mut decoder(), &edges);
+    assert!(!outcomes.iter().any(Result::is_ok), "{outcomes:?}");
+    assert!(
+        matches!(outcomes.first(), Some(Err(Reject::GapTooLong { .. }))),
+        "{outcomes:?}"
     );
 }
 

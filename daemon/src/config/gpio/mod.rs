@@ -30,8 +30,8 @@ use std::time::Duration;
 
 use hallbox_drivers::edge::Level;
 use hallbox_drivers::wiegand::{
-    AcceptedFormats, DecoderConfig, Key8Order, Lines, Timing, DEFAULT_FRAME_GAP, DEFAULT_MAX_PULSE,
-    DEFAULT_MIN_GAP, DEFAULT_MIN_PULSE,
+    AcceptedFormats, DecoderConfig, Key8Order, Lines, Timing, DEFAULT_FRAME_GAP, DEFAULT_MAX_GAP,
+    DEFAULT_MAX_PULSE, DEFAULT_MIN_GAP, DEFAULT_MIN_PULSE,
 };
 use serde::Deserialize;
 
@@ -397,6 +397,7 @@ fn validate_timing(raw: &RawWiegand, prefix: &str, problems: &mut Problems) -> O
     );
     let min_gap = micros(raw.min_gap_us, "min_gap_us", DEFAULT_MIN_GAP, problems);
     let max_gap = match raw.max_gap_us {
+        // Set below once the frame gap is known.
         None => Some(None),
         Some(value) => duration_in_range(
             value,
@@ -419,12 +420,19 @@ fn validate_timing(raw: &RawWiegand, prefix: &str, problems: &mut Problems) -> O
             problems,
         ),
     };
+    let frame_gap = frame_gap?;
+    // The default maximum gap applies where it is shorter than the frame
+    // gap; a shorter frame gap ends the frame before a long pause anyway.
+    let max_gap = match (raw.max_gap_us, max_gap?) {
+        (None, _) if frame_gap > DEFAULT_MAX_GAP => Some(DEFAULT_MAX_GAP),
+        (_, max_gap) => max_gap,
+    };
     Some(Timing {
         min_pulse: min_pulse?,
         max_pulse: max_pulse?,
         min_gap: min_gap?,
-        max_gap: max_gap?,
-        frame_gap: frame_gap?,
+        max_gap,
+        frame_gap,
     })
 }
 
