@@ -28,6 +28,8 @@ pub const RECORD_CLOCK_USER: &str = "clock_user";
 pub const RECORD_OPERATION_LOG: &str = "operation_log";
 /// `record` value of a command result.
 pub const RECORD_COMMAND_RESULT: &str = "command_result";
+/// `record` value of a punch whose time the box rejected.
+pub const RECORD_REJECTED_PUNCH: &str = "rejected_punch";
 
 /// Reason a line of an upload body was not stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,8 +98,11 @@ pub struct RejectedLine {
 /// Events to commit and rejected lines, built from one upload body.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct RecordBatch {
-    /// Events to commit together, in body order.
+    /// Events to commit together, in body order; in a punch batch, the
+    /// punches first and then the records of rejected punches.
     pub events: Vec<NewEvent>,
+    /// Number of punches at the start of `events`.
+    pub punches: usize,
     /// Lines that were not stored, in body order.
     pub rejected: Vec<RejectedLine>,
     /// For ATTLOG: the box's local time minus the clock's local time of the
@@ -155,10 +160,11 @@ pub fn punch_batch(body: &[u8], context: &UploadContext) -> RecordBatch {
 /// clock's local time of the punch, and `clock_skew_flag` is set when its
 /// magnitude exceeds `max_skew_secs`. A punch resent by the clock gets the
 /// same idempotency key as before, so the journal stores it once. A punch
-/// dated outside `limits` is rejected, but its skew still counts for
-/// `newest_skew_secs`.
+/// dated outside `limits` is rejected, and kept as a `rejected_punch`
+/// record after the punches; its skew still counts for `newest_skew_secs`.
 pub fn punch_events(punches: &[PushPunch], context: &UploadContext) -> RecordBatch {
     let mut batch = RecordBatch::default();
+    let mut rejected_records = Vec::new();
     let box_local = utc_to_local(context.zone, context.received_at);
     for punch in punches {
         let skew = skew_secs(box_local, punch.local_time);
@@ -168,13 +174,53 @@ pub fn punch_events(punches: &[PushPunch], context: &UploadContext) -> RecordBat
         });
         match punch_event(punch, skew, context) {
             Ok(event) => batch.events.push(event),
-            Err(reason) => batch.rejected.push(RejectedLine {
-                line: punch.line,
-                reason,
-            }),
+            Err(reason) => {
+                // The clock is told the batch is stored and never sends the
+                // punch again, so the punch is kept as a record to check.
+                rejected_records.push(rejected_punch_event(punch, &reason, context));
+                batch.rejected.push(RejectedLine {
+                    line: punch.line,
+                    reason,
+                });
+            }
         }
     }
+    // After the punches, so the first events are the punches to count.
+    batch.punches = batch.events.len();
+    batch.events.extend(rejected_records);
     batch
+}
+
+/// Builds the `rejected_punch` record of a punch whose time the box did not
+/// accept: a clock date or a box date that is wrong. It keeps the punch and
+/// the reason for the bureau, and a resent punch is stored once.
+fn rejected_punch_event(
+    punch: &PushPunch,
+    reason: &RejectReason,
+    context: &UploadContext,
+) -> NewEvent {
+    let clock = &context.clock;
+    let time = punch.local_time.format("%Y-%m-%d %H:%M:%S").to_string();
+    NewEvent {
+        kind: EventKind::DeviceRecord,
+        device_id: clock.id.clone(),
+        idempotency_key: format!("adms:{}:rejected_punch:{}:{time}", clock.id, punch.pin),
+        device_time: None,
+        received_at: context.received_at,
+        subject: Some(punch.pin.clone()),
+        raw: punch.raw.clone(),
+        payload: json!({
+            "record": RECORD_REJECTED_PUNCH,
+            "sn": clock.serial_number.as_str(),
+            "pin": punch.pin,
+            "local_time": time,
+            "status": punch.status,
+            "verify": punch.verify,
+            "work_code": punch.work_code,
+            "reason": reason.code(),
+            "message": reason.to_string(),
+        }),
+    }
 }
 
 /// Returns `box_local - clock_local` in whole seconds.
@@ -325,7 +371,7 @@ pub fn command_result_batch(
     let batch = RecordBatch {
         events,
         rejected: rejected_lines(parsed.rejected),
-        newest_skew_secs: None,
+        ..RecordBatch::default()
     };
     (batch, parsed.records)
 }

@@ -120,12 +120,21 @@ fn punches_outside_limits_rejected() {
                  1005\t2026-11-02 08:01:00\n";
     let batch = punch_batch(body, &context(None));
 
+    // The punches first, then the records of the punches with a rejected
+    // time, which the clock will not send again.
     let pins: Vec<&str> = batch
         .events
         .iter()
         .map(|event| event.subject.as_deref().unwrap_or_default())
         .collect();
-    assert_eq!(pins, ["1001", "1005"]);
+    assert_eq!(pins, ["1001", "1005", "1002", "1003"]);
+    assert_eq!(batch.punches, 2);
+    let kept = &batch.events[2];
+    assert_eq!(kept.kind, EventKind::DeviceRecord);
+    assert_eq!(kept.payload["record"], "rejected_punch");
+    assert_eq!(kept.payload["local_time"], "2000-01-01 00:00:05");
+    assert_eq!(kept.payload["reason"], "time_too_early");
+    assert_eq!(batch.events[3].payload["reason"], "time_too_late");
 
     let rejected: Vec<(usize, &str)> = batch
         .rejected
@@ -379,7 +388,7 @@ proptest! {
         let context = context(Some(1));
         let punches = punch_batch(&body, &context);
         prop_assert_eq!(
-            punches.events.len() + punches.rejected.len(),
+            punches.punches + punches.rejected.len(),
             non_blank_lines(&body)
         );
         let _ = operlog_batch(&body, &context);
@@ -389,8 +398,8 @@ proptest! {
     #[test]
     fn attlog_like_lines_accounted(body in attlog_like_body()) {
         let batch = punch_batch(&body, &context(None));
-        prop_assert_eq!(batch.events.len() + batch.rejected.len(), non_blank_lines(&body));
-        for event in &batch.events {
+        prop_assert_eq!(batch.punches + batch.rejected.len(), non_blank_lines(&body));
+        for event in &batch.events[..batch.punches] {
             let skew = event.payload["clock_skew_seconds"].as_i64().unwrap_or(i64::MAX);
             prop_assert_eq!(event.payload["clock_skew_flag"].as_bool(), Some(skew.abs() > 120));
         }

@@ -121,7 +121,7 @@ async fn upload_punches(
             (newest, skew) => newest.or(skew),
         };
 
-        let count = batch.events.len();
+        let count = batch.punches;
         let mut events = batch.events;
         if let Some(stamp) = new_stamp.filter(|_| is_last) {
             events.push(records::stamp_event(&context, "ATTLOG", stamp));
