@@ -63,7 +63,9 @@ pub(super) async fn handle(
     };
 
     let Some(clock) = state.clock(query.sn.as_str()).cloned() else {
-        if let Some(suppressed) = state.throttle(&format!("serial:{}", query.sn)) {
+        // Keyed by the sender's address: a host that varies the serial
+        // number still gets one warning a minute, and other keys stay.
+        if let Some(suppressed) = state.throttle(&format!("unknown_serial:{}", peer.ip())) {
             warn!(
                 serial_number = %query.sn,
                 address = %peer.ip(),

@@ -70,6 +70,7 @@ pub(super) fn validate(
     );
 
     check_ids_across_kinds(&input, &mut problems);
+    check_one_keypad_per_window(&input, &mut problems);
 
     if !problems.is_empty() {
         return Err(problems.into_errors(source));
@@ -145,6 +146,41 @@ fn check_ids_across_kinds(input: &Input, problems: &mut Problems) {
             Some(_) => {}
             None => {
                 first.insert(id, (kind, prefix));
+            }
+        }
+    }
+}
+
+/// Reports a window rated by two keypads when one of them is a GPIO
+/// `[[button_keypad]]`: a window's ratings come from one keypad, whose
+/// repeats are told apart. Two serial keypads on one window are reported by
+/// the `[[device]]` checks.
+fn check_one_keypad_per_window(input: &Input, problems: &mut Problems) {
+    let mut taken: BTreeMap<&str, (bool, String)> = BTreeMap::new();
+    for (index, device) in input.devices.iter().enumerate() {
+        if let RawDevice::Keypad(raw) = device {
+            for (address, window) in &raw.keypads {
+                taken
+                    .entry(window.as_str())
+                    .or_insert((true, format!("device[{index}].keypads.{address}")));
+            }
+        }
+    }
+    for (index, raw) in input.button_keypads.iter().enumerate() {
+        let Some(window) = raw.window.as_deref() else {
+            continue;
+        };
+        let key = format!("button_keypad[{index}].window");
+        match taken.get(window) {
+            Some((_, first)) => problems.add(
+                &key,
+                format!(
+                    "window '{window}' already has the keypad of {first}: give each window one \
+                     keypad, so that its ratings come from one place"
+                ),
+            ),
+            None => {
+                taken.insert(window, (false, key));
             }
         }
     }

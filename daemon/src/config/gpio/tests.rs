@@ -314,6 +314,45 @@ serial_number = "CKJ4213600282"
 }
 
 #[test]
+fn one_keypad_per_window() {
+    let errors = gpio_errors(
+        r#"
+[[device]]
+id = "keypads"
+kind = "keypad"
+port = "/dev/ttyUSB1"
+keypads = { 1 = "W01" }
+
+[[button_keypad]]
+id = "kp-a"
+window = "W01"
+pins = { 1 = 4, 2 = 5, 3 = 6, 4 = 7 }
+
+[[button_keypad]]
+id = "kp-b"
+window = "W02"
+pins = { 1 = 8, 2 = 9, 3 = 10, 4 = 11 }
+
+[[button_keypad]]
+id = "kp-c"
+window = "W02"
+pins = { 1 = 12, 2 = 13, 3 = 14, 4 = 15 }
+"#,
+    );
+    let keys: Vec<&str> = errors.errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["button_keypad[0].window", "button_keypad[2].window"],
+        "{errors}"
+    );
+    assert_eq!(
+        message(&errors, "button_keypad[2].window"),
+        "window 'W02' already has the keypad of button_keypad[1].window: give each window one \
+         keypad, so that its ratings come from one place"
+    );
+}
+
+#[test]
 fn decoder_errors() {
     let errors = gpio_errors(
         r#"
@@ -558,6 +597,11 @@ fn shipped_examples_valid() {
         .filter(|line| is_setting(line))
         .map(|line| &line[2..])
         .collect();
+    // The button keypad example rates W01 in place of the bus keypad there.
+    let shipped = shipped.replace(
+        "keypads = { 1 = \"W01\", 2 = \"W02\", 3 = \"W03\" }",
+        "keypads = { 2 = \"W02\", 3 = \"W03\" }",
+    );
     let text = format!("{shipped}\n{}\n", examples.join("\n"));
 
     let config = match parse(Path::new("hallbox.toml"), &text, &folder) {
