@@ -641,3 +641,91 @@ fn second_daemon_refused() {
     std::io::Read::read_to_string(&mut stream, &mut answer).unwrap();
     assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
 }
+
+/// Sends `request` to `address` and returns the whole reply.
+fn raw_exchange(address: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+/// A sign-in whose `next` holds a line break goes to the device page, the
+/// default, instead of failing.
+#[test]
+fn login_next_with_line_break() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, support::without_devices(&text)).unwrap();
+    let server = support::Server::start(&config);
+    let address = server.base_url.trim_start_matches("http://").to_string();
+
+    let body = format!(
+        "token={}&next=%2Fui%2Fattendance%0D%0AX-Injected%3A%201",
+        support::token("bureau-1")
+    );
+    let request = format!(
+        "POST /ui/login HTTP/1.1\r\nHost: hall\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let reply = raw_exchange(&address, request.as_bytes());
+    assert!(reply.starts_with("HTTP/1.1 303"), "{reply:?}");
+    assert!(reply.contains("location: /ui/devices\r\n"), "{reply}");
+    assert!(!reply.contains("X-Injected"), "{reply}");
+}
+
+/// A body sent a byte at a time is cut off after `header_timeout_seconds`
+/// with a 408, so its connection slot serves the next client.
+#[test]
+fn slow_body_is_cut_off() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = support::without_devices(&text)
+        .replace("header_timeout_seconds = 30", "header_timeout_seconds = 2")
+        .replace("max_connections = 64", "max_connections = 2");
+    std::fs::write(&config, text).unwrap();
+    let server = support::Server::start(&config);
+    let address = server.base_url.trim_start_matches("http://").to_string();
+
+    let mut slow: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            stream
+                .write_all(
+                    b"POST /ui/login HTTP/1.1\r\nHost: hall\r\n\
+                      Content-Type: application/x-www-form-urlencoded\r\n\
+                      Content-Length: 100000\r\n\r\ntoken=",
+                )
+                .unwrap();
+            stream
+        })
+        .collect();
+    // Three times the limit, one byte a second.
+    for _ in 0..6 {
+        std::thread::sleep(Duration::from_secs(1));
+        for stream in &mut slow {
+            let _ = stream.write_all(b"a");
+        }
+    }
+    let reply = raw_exchange(
+        &address,
+        b"GET /healthz HTTP/1.1\r\nHost: hall\r\nConnection: close\r\n\r\n",
+    );
+    assert!(reply.starts_with("HTTP/1.1 200 OK"), "{reply:?}");
+
+    let mut answer = String::new();
+    slow[0]
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = std::io::Read::read_to_string(&mut slow[0], &mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+}

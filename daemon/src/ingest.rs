@@ -51,11 +51,15 @@ pub struct IngestStats {
     pub failed_commits: AtomicU64,
     /// Sum of commit durations in microseconds.
     pub commit_micros: AtomicU64,
-    /// When the writer started, the origin of `last_progress_micros`.
+    /// When the writer started, the origin of the two marks below.
     started: Instant,
-    /// Microseconds from `started` to the end of the writer's last commit,
-    /// failed or not, or 0 before the first.
-    last_progress_micros: AtomicU64,
+    /// Microseconds from `started` (plus one) to the start of the commit
+    /// running now, or 0 between commits.
+    commit_started_micros: AtomicU64,
+    /// Microseconds from `started` (plus one) to the first of the failed
+    /// commits since the last one that succeeded, or 0 when the last
+    /// commit succeeded.
+    failing_since_micros: AtomicU64,
 }
 
 impl Default for IngestStats {
@@ -66,16 +70,35 @@ impl Default for IngestStats {
             failed_commits: AtomicU64::new(0),
             commit_micros: AtomicU64::new(0),
             started: Instant::now(),
-            last_progress_micros: AtomicU64::new(0),
+            commit_started_micros: AtomicU64::new(0),
+            failing_since_micros: AtomicU64::new(0),
         }
     }
 }
 
 impl IngestStats {
-    /// Time since the writer last finished a commit, or since it started.
-    pub fn since_progress(&self) -> Duration {
-        let last = Duration::from_micros(self.last_progress_micros.load(Ordering::Relaxed));
-        self.started.elapsed().saturating_sub(last)
+    /// Returns a mark of the present moment: never 0, which means none.
+    fn mark(&self) -> u64 {
+        self.started.elapsed().as_micros() as u64 + 1
+    }
+
+    fn since(&self, mark: &AtomicU64) -> Option<Duration> {
+        match mark.load(Ordering::Relaxed) {
+            0 => None,
+            at => Some(Duration::from_micros(self.mark().saturating_sub(at))),
+        }
+    }
+
+    /// Returns how long the commit in progress has run, or `None` between
+    /// commits. An idle writer is not stalled, however long it waits.
+    pub fn commit_running_for(&self) -> Option<Duration> {
+        self.since(&self.commit_started_micros)
+    }
+
+    /// Returns how long commits have failed without one succeeding (a full
+    /// disk, an I/O error), or `None` when the last commit succeeded.
+    pub fn failing_for(&self) -> Option<Duration> {
+        self.since(&self.failing_since_micros)
     }
 }
 
@@ -125,15 +148,16 @@ impl IngestHandle {
         self.queue.max_capacity() - self.queue.capacity()
     }
 
-    /// Whether the writer is alive and keeps up: its thread still runs,
-    /// and submissions have waited in the queue no longer than `max_stall`
-    /// without a commit finishing. The systemd watchdog pings only while
-    /// this holds.
+    /// Whether the writer is alive and stores events: its thread still
+    /// runs, no commit has run longer than `max_stall`, and commits have not
+    /// failed for longer than `max_stall` without one succeeding. The
+    /// systemd watchdog pings only while this holds.
     pub fn is_healthy(&self, max_stall: Duration) -> bool {
         if self.queue.is_closed() {
             return false;
         }
-        self.queued() == 0 || self.stats.since_progress() <= max_stall
+        let within = |running: Option<Duration>| running.is_none_or(|took| took <= max_stall);
+        within(self.stats.commit_running_for()) && within(self.stats.failing_for())
     }
 
     /// Sets SQLite's `max_page_count` on the writer's connection before it
@@ -204,6 +228,9 @@ fn run_writer(
 
         apply_page_limit(&mut journal, page_limit);
         let started = Instant::now();
+        stats
+            .commit_started_micros
+            .store(stats.mark(), Ordering::Relaxed);
         let result = journal.append_batch(&events);
         record_commit(stats, started.elapsed(), events.len(), result.is_ok());
 
@@ -252,10 +279,18 @@ fn apply_page_limit(journal: &mut Journal, page_limit: &AtomicU64) {
 
 fn record_commit(stats: &IngestStats, took: Duration, events: usize, ok: bool) {
     metrics::commit_finished(took, ok);
-    stats.last_progress_micros.store(
-        stats.started.elapsed().as_micros() as u64,
-        Ordering::Relaxed,
-    );
+    let commit_start = stats.commit_started_micros.swap(0, Ordering::Relaxed);
+    if ok {
+        stats.failing_since_micros.store(0, Ordering::Relaxed);
+    } else {
+        // The first failure of a run starts it; later ones leave it.
+        let _ = stats.failing_since_micros.compare_exchange(
+            0,
+            commit_start.max(1),
+            Ordering::Relaxed,
+            Ordering::Relaxed,
+        );
+    }
     stats
         .commit_micros
         .fetch_add(took.as_micros() as u64, Ordering::Relaxed);

@@ -163,7 +163,16 @@ fn lock_journal(journal: &std::path::Path) -> anyhow::Result<nix::fcntl::Flock<s
             })?;
         }
     }
-    let mut name = journal.as_os_str().to_owned();
+    // The real path, so that a symlink to the same journal takes the same
+    // lock; a journal not created yet has its own path.
+    let real = std::fs::canonicalize(journal)
+        .or_else(|_| {
+            let parent = journal.parent().filter(|p| !p.as_os_str().is_empty());
+            let folder = std::fs::canonicalize(parent.unwrap_or(std::path::Path::new(".")))?;
+            Ok::<_, std::io::Error>(folder.join(journal.file_name().unwrap_or_default()))
+        })
+        .unwrap_or_else(|_| journal.to_path_buf());
+    let mut name = real.as_os_str().to_owned();
     name.push(".serve.lock");
     let lock_path = std::path::PathBuf::from(name);
     let file = std::fs::OpenOptions::new()

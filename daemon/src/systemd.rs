@@ -105,10 +105,13 @@ pub async fn supervise(ingest: IngestHandle, address: String, sent_status: Strin
         if healthy {
             send(&[NotifyState::Watchdog]);
         } else if was_healthy {
+            let stats = ingest.stats();
+            let millis = |took: Option<Duration>| took.map(|took| took.as_millis() as u64);
             tracing::error!(
                 queued = ingest.queued(),
-                stalled_ms = ingest.stats().since_progress().as_millis() as u64,
-                "the journal writer has stopped or stalled; no more watchdog pings, so systemd restarts the service"
+                commit_running_ms = ?millis(stats.commit_running_for()),
+                failing_ms = ?millis(stats.failing_for()),
+                "the journal writer has stopped, stalled or fails every commit (is the disk full?); no more watchdog pings, so systemd restarts the service"
             );
         }
         was_healthy = healthy;

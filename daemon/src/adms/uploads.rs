@@ -225,12 +225,17 @@ async fn submit(
         Ok(outcomes) => Ok(outcomes),
         Err(failure) => {
             clock.state().counters.failed_commits += 1;
-            error!(
-                table,
-                events = count,
-                error = %failure,
-                "failed to commit an upload; the clock gets no OK and will send it again"
-            );
+            // A full disk fails every upload: a few lines a minute, with
+            // the count of the rest.
+            if let Some(suppressed) = state.throttle(&format!("commit:{}", clock.config.id)) {
+                error!(
+                    table,
+                    events = count,
+                    error = %failure,
+                    suppressed,
+                    "failed to commit an upload; the clock gets no OK and will send it again"
+                );
+            }
             Err(reply(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ERROR: failed to store the records",

@@ -58,13 +58,20 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 fn readiness(state: &AppState, threshold: Duration, now: Instant) -> Readiness {
     let mut problems = Vec::new();
-    // A writer that has not finished a commit for as long as a device may
-    // be lost is stuck, whatever the devices say.
+    // A writer stuck in a commit for as long as a device may be lost is
+    // stuck, whatever the devices say; one whose last commit failed stores
+    // nothing now.
     if !state.ingest.is_healthy(threshold) {
         problems.push(format!(
-            "the journal writer has stopped or has {} events waiting",
+            "the journal writer has stopped or stalled, with {} submissions waiting",
             state.ingest.queued()
         ));
+    } else if state.ingest.stats().failing_for().is_some() {
+        problems.push(
+            "the journal's last commit failed, so events are not being stored: check free \
+             disk space (df) and the log (journalctl -u hallbox)"
+                .to_string(),
+        );
     }
 
     let mut devices = Vec::new();

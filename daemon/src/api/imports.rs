@@ -60,6 +60,16 @@ pub async fn attlog(
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // An import that waited for the writer while the daemon began to
+        // stop would hold the stop up for as long as it runs.
+        if crate::shutdown::is_requested() {
+            return Err(ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                "stopping",
+                "the daemon is stopping, so nothing of this export was stored: send it again \
+                 once the service runs",
+            ));
+        }
         import::check_known_device(config, &journal, &device, new_device).map_err(
             |error| match error {
                 ImportError::UnknownDevice { .. } => ApiError::new(
@@ -97,6 +107,17 @@ pub async fn attlog(
                     message: "the journal is busy with another import, so nothing of this export was stored: send it again in a minute".to_string(),
                     field: None,
                 }
+            }
+            ImportError::Journal { ref source, .. }
+                if matches!(**source, crate::journal::JournalError::Full { .. }) =>
+            {
+                tracing::error!(device = %device, "import rejected: the journal's disk is full");
+                ApiError::new(
+                    axum::http::StatusCode::INSUFFICIENT_STORAGE,
+                    "disk_full",
+                    "the journal's disk is full, so nothing of this export was stored: free disk \
+                     space on the box (df -h /var/lib/hallbox), then send it again",
+                )
             }
             other => ApiError::internal("failed to import the export", &other),
         })?;

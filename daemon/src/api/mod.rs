@@ -111,6 +111,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
+            request::body_deadline,
+        ))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
             request::json_errors,
         ))
         .layer(axum::middleware::from_fn(observe::observe))

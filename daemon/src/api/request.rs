@@ -266,6 +266,41 @@ impl From<RecordsError> for ApiError {
     }
 }
 
+/// Middleware that reads a request's whole body within
+/// `[http] header_timeout_seconds`, before any handler runs. A client
+/// that sends its body a byte at a time would otherwise hold a connection
+/// slot as long as it likes, as on the sign-in form, which takes no token.
+/// A body that takes longer is answered 408, one over the size limit 413.
+pub async fn body_deadline(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let http = &state.config.http;
+    let (parts, body) = request.into_parts();
+    let limit = http.max_body_bytes.saturating_add(1);
+    let read = tokio::time::timeout(http.header_timeout, axum::body::to_bytes(body, limit)).await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return too_large(http.max_body_bytes).into_response(),
+        Err(_) => {
+            tracing::debug!(path = %parts.uri.path(), "request body timed out");
+            return ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                format!(
+                    "the request body did not arrive within {} s ([http] \
+                     header_timeout_seconds): send it again, whole",
+                    http.header_timeout.as_secs()
+                ),
+            )
+            .into_response();
+        }
+    };
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
 /// Middleware that turns axum's own error responses, which are plain text
 /// or empty (an unknown method, a body over the size limit, a malformed
 /// query), into JSON error bodies. HTML and JSON responses pass unchanged.

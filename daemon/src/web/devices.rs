@@ -35,7 +35,8 @@ pub async fn page_handler(
         return *response;
     }
     let threshold = state.config.health.lost_device_after;
-    let writer_ok = state.ingest.is_healthy(threshold);
+    let writer_ok =
+        state.ingest.is_healthy(threshold) && state.ingest.stats().failing_for().is_none();
     let html = render(
         &state.config.site.name,
         state.config.site.time_zone,
@@ -117,7 +118,7 @@ pub fn render(
     if writer_ok {
         body.push_str("<p class=\"banner ok\" id=\"journal\">数据写入正常</p>\n");
     } else {
-        body.push_str("<p class=\"banner missing\" id=\"journal\">数据写入异常：日志写入程序已停止或积压，请联系维护人员查看系统日志。</p>\n");
+        body.push_str("<p class=\"banner missing\" id=\"journal\">数据写入异常：数据写入程序已停止、积压或写入失败（可能是磁盘已满），请联系维护人员查看系统日志。</p>\n");
     }
 
     if !devices.is_empty() {

@@ -38,7 +38,9 @@ pub struct LoginForm {
 /// Keeps `next` only when it is a page of this box, so the login link
 /// cannot send a person to another site.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with("/ui/") && !next.contains("//") && !next.contains('\\') {
+    // Visible ASCII only: a line break would end the Location header.
+    let visible = next.bytes().all(|byte| byte.is_ascii_graphic());
+    if visible && next.starts_with("/ui/") && !next.contains("//") && !next.contains('\\') {
         next
     } else {
         DEFAULT_NEXT
@@ -156,6 +158,8 @@ mod tests {
         assert_eq!(safe_next("/ui//example.com"), DEFAULT_NEXT);
         assert_eq!(safe_next("/api/v1/events"), DEFAULT_NEXT);
         assert_eq!(safe_next(""), DEFAULT_NEXT);
+        assert_eq!(safe_next("/ui/devices\r\nX-Injected: 1"), DEFAULT_NEXT);
+        assert_eq!(safe_next("/ui/attendance?month=2026 11"), DEFAULT_NEXT);
     }
 
     #[test]
