@@ -621,3 +621,95 @@ fn not_a_pi_keeps_serving() {
         assert_eq!(response.status(), 200);
     });
 }
+
+/// A button keypad that cannot open its pins is journaled as lost, and the
+/// ratings report's outage list, which reads the device time, shows it.
+#[tokio::test]
+async fn lost_keypad_in_ratings_outages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = load_config(dir.path());
+    let journal_path = config.journal.path.clone();
+    let journal = Journal::open(&journal_path).expect("open the journal");
+    let mut backend = ReplayBackend::new(&journal_path, false);
+    backend.failing.push("kp-w01".to_string());
+
+    let mut daemon = start_daemon(&config, journal, backend);
+    daemon.wait_for_devices().await;
+    drop(daemon.ingest);
+    tokio::task::spawn_blocking(move || daemon.writer.join())
+        .await
+        .expect("the writer stops");
+
+    let events = all_events(&journal_path);
+    let lost: Vec<&StoredEvent> = events
+        .iter()
+        .filter(|event| event.kind == EventKind::DeviceStatus && event.payload["state"] == "lost")
+        .collect();
+    assert_eq!(lost.len(), 1, "{events:#?}");
+    assert_eq!(lost[0].device_id, "kp-w01");
+    let local = hallbox::time::utc_to_local(config.site.time_zone, lost[0].received_at);
+    let month = hallbox::time::Month::parse(&local.format("%Y-%m").to_string()).expect("a month");
+    let reader = JournalReader::open(&journal_path).expect("open the journal");
+    let outages = hallbox::report::outages::month_outages(&reader, config.site.time_zone, month)
+        .expect("outages");
+    assert_eq!(outages.len(), 1, "{outages:?}");
+}
+
+/// Three presses 3.1 s and 3.8 s apart while another connection holds the
+/// journal's write lock for 4.6 s, as `hallbox import` or a slow SD card
+/// would. Each press keeps the time it was made, so none becomes a repeat
+/// of the one before by waiting for the commit.
+#[tokio::test]
+async fn stall_keeps_press_times() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = load_config(dir.path());
+    let journal_path = config.journal.path.clone();
+    let journal = Journal::open(&journal_path).expect("open the journal");
+    let base = Duration::from_secs(10);
+    // An edge on a line of no button starts the paced replay's clock.
+    let mut edges = vec![Edge::rising(7, base)];
+    edges.extend(push(5, base + Duration::from_millis(1_000)));
+    edges.extend(push(6, base + Duration::from_millis(4_100)));
+    edges.extend(push(13, base + Duration::from_millis(7_900)));
+    let backend = ReplayBackend::new(&journal_path, true).with_edges("kp-w01", edges);
+
+    let mut daemon = start_daemon(&config, journal, backend);
+    // From 0.5 s to 5.1 s another connection holds the write lock, less
+    // than the journal's 5 s busy timeout.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let path = journal_path.clone();
+    let locker = std::thread::spawn(move || {
+        let conn = rusqlite::Connection::open(&path).expect("open a second connection");
+        conn.execute_batch("BEGIN IMMEDIATE")
+            .expect("take the write lock");
+        std::thread::sleep(Duration::from_millis(4_600));
+        conn.execute_batch("COMMIT")
+            .expect("release the write lock");
+    });
+    daemon.wait_for_devices().await;
+    drop(daemon.ingest);
+    tokio::task::spawn_blocking(move || daemon.writer.join())
+        .await
+        .expect("the writer stops");
+    locker.join().expect("locker thread");
+
+    let events = all_events(&journal_path);
+    let ratings: Vec<&StoredEvent> = events
+        .iter()
+        .filter(|event| event.kind == EventKind::Rating)
+        .collect();
+    assert_eq!(ratings.len(), 3, "{events:#?}");
+    let times: Vec<_> = ratings
+        .iter()
+        .map(|rating| rating.device_time.expect("device time"))
+        .collect();
+    let gap_1_2 = (times[1] - times[0]).num_milliseconds();
+    let gap_2_3 = (times[2] - times[1]).num_milliseconds();
+    assert!((3_000..3_300).contains(&gap_1_2), "first gap {gap_1_2} ms");
+    assert!((3_700..4_000).contains(&gap_2_3), "second gap {gap_2_3} ms");
+    let repeats: Vec<&Value> = ratings
+        .iter()
+        .map(|rating| &rating.payload["repeat"])
+        .collect();
+    assert_eq!(repeats, [false, false, false]);
+}
