@@ -729,3 +729,31 @@ fn slow_body_is_cut_off() {
     let _ = std::io::Read::read_to_string(&mut slow[0], &mut answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
 }
+
+/// An invalid `HALLBOX_LOG` is reported in the log instead of being
+/// ignored without a word.
+#[test]
+fn invalid_log_env_reported() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, support::without_devices(&text)).unwrap();
+    let mut server =
+        support::Server::start_with(&config, Stdio::piped(), &[("HALLBOX_LOG", "hallbox=[[bad")]);
+    let stderr = server.child.stderr.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line.contains("invalid HALLBOX_LOG") {
+                let _ = sender.send(line);
+            }
+        }
+    });
+    let line = receiver
+        .recv_timeout(Duration::from_secs(10))
+        .expect("a warning about HALLBOX_LOG within 10 s");
+    assert!(line.contains("using [log] level instead"), "{line}");
+    assert!(line.contains("hallbox=[[bad"), "{line}");
+}

@@ -42,7 +42,16 @@ static FILTER: OnceLock<reload::Handle<EnvFilter, Registry>> = OnceLock::new();
 
 /// Installs the global subscriber; later calls do nothing.
 pub fn init() {
-    let filter = EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info"));
+    // An invalid HALLBOX_LOG is reported once the subscriber runs, and
+    // `[log] level` applies in its place.
+    let mut invalid_env = None;
+    let filter = match std::env::var(LOG_ENV) {
+        Ok(value) => EnvFilter::try_new(&value).unwrap_or_else(|error| {
+            invalid_env = Some((value, error.to_string()));
+            EnvFilter::new("info")
+        }),
+        Err(_) => EnvFilter::new("info"),
+    };
     let (filter, handle) = reload::Layer::new(filter);
     let registry = tracing_subscriber::registry().with(filter);
 
@@ -70,6 +79,18 @@ pub fn init() {
     if installed.is_ok() {
         let _ = FILTER.set(handle);
     }
+    if let Some((value, error)) = invalid_env {
+        tracing::warn!(
+            value = %value,
+            error = %error,
+            "invalid {LOG_ENV}: using [log] level instead; set a level such as info or debug, or a directive such as hallbox=debug"
+        );
+    }
+}
+
+/// Returns whether `HALLBOX_LOG` is set to a filter that parses.
+fn env_filter_valid() -> bool {
+    std::env::var(LOG_ENV).is_ok_and(|value| EnvFilter::try_new(value).is_ok())
 }
 
 /// Errors from changing the log level.
@@ -88,7 +109,7 @@ pub enum LoggingError {
 /// Sets the level from `[log] level` of the configuration, unless
 /// `HALLBOX_LOG` is set, which wins. Does nothing before [`init`].
 pub fn apply_config_level(level: &str) -> Result<(), LoggingError> {
-    if std::env::var_os(LOG_ENV).is_some() {
+    if env_filter_valid() {
         return Ok(());
     }
     let filter = EnvFilter::try_new(level).map_err(|source| LoggingError::InvalidLevel {
