@@ -247,6 +247,11 @@ pub fn event_ingested(device: &str, kind: &str) {
         .events_ingested
         .with_label_values(&[device, kind])
         .inc();
+    // A device's own lost and connected records are no data from it: the
+    // last event time and the stored count are of punches and presses.
+    if kind == "device_status" {
+        return;
+    }
     metrics
         .device_last_event
         .with_label_values(&[device])
