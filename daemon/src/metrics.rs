@@ -400,11 +400,21 @@ mod tests {
             .as_deref(),
             Some("1")
         );
+        assert_eq!(
+            sample(
+                &text,
+                "hallbox_events_ingested_total{device=\"unit-test-b\",kind=\"device_status\"}"
+            )
+            .as_deref(),
+            Some("1")
+        );
+        // The device's own status record is counted above but is no data
+        // from it: the page counts the two ratings.
         let state = devices()
             .into_iter()
             .find(|d| d.id == "unit-test-b")
             .unwrap();
-        assert_eq!(state.events, 3);
+        assert_eq!(state.events, 2);
         assert_eq!(state.rejected, 1);
         assert!(state.last_event.is_some());
     }
