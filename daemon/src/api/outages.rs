@@ -19,12 +19,11 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::attendance::parse_month;
-use super::request::{check_parameters, record_id, record_key, same_change, JsonBody};
+use super::request::{check_parameters, record_id, record_key, store_change, JsonBody};
 use super::writeoffs::lock_writer;
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::journal::Journal;
-use crate::records::audit::append_with_audit;
 use crate::records::outage::{
     CloseOutageRequest, NoteOutageRequest, OpenOutageRequest, OutageAction,
 };
@@ -176,8 +175,7 @@ fn find(state: &AppState, journal: &Journal, id: i64) -> Result<Outage, ApiError
         .ok_or_else(|| ApiError::not_found(format!("no outage has the id {id}")))
 }
 
-/// Appends an outage action with its audit entry and returns 201 and the
-/// new sequence, or 200 and the earlier sequence for a resent key.
+/// Appends an outage action with its audit entry; see [`store_change`].
 fn append(
     journal: &mut Journal,
     actor: &Actor,
@@ -190,11 +188,5 @@ fn append(
     let event = action
         .to_event(actor, key, body, Utc::now())
         .map_err(|error| ApiError::internal("failed to encode the outage", &error))?;
-    let outcome = append_with_audit(journal, actor, audit_action, event, summary)?;
-    if outcome.is_duplicate() {
-        same_change(journal, outcome.seq(), body)?;
-        return Ok((StatusCode::OK, outcome.seq()));
-    }
-    tracing::info!(seq = outcome.seq(), action = audit_action, token_id = %actor.token_id, "recorded outage change");
-    Ok((StatusCode::CREATED, outcome.seq()))
+    store_change(journal, actor, audit_action, event, summary)
 }

@@ -14,12 +14,11 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::attendance::parse_month;
-use super::request::{check_parameters, record_key, same_change, JsonBody};
+use super::request::{check_parameters, record_key, store_change, JsonBody};
 use super::writeoffs::lock_writer;
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::journal::EventKind;
-use crate::records::audit::append_with_audit;
 use crate::records::patrol::{self, PatrolRequest};
 use crate::records::{Patrol, RecordSource};
 use crate::time::utc_to_local;
@@ -37,7 +36,9 @@ pub async fn register(
     blocking(move || {
         let zone = state.config.site.time_zone;
         let now = Utc::now();
-        let record = body.value.validate(&state.config, utc_to_local(zone, now), &actor)?;
+        let record = body
+            .value
+            .validate(&state.config, utc_to_local(zone, now), &actor)?;
         let summary = format!(
             "patrol saw {} at {} ({})",
             record.person,
@@ -46,18 +47,11 @@ pub async fn register(
         );
         let event = record.to_event(zone, key, &body.bytes, now)?;
         let mut journal = lock_writer(&state);
-        let outcome = append_with_audit(&mut journal, &actor, "patrol.register", event, summary)?;
-        let status = if outcome.is_duplicate() {
-            same_change(&journal, outcome.seq(), &body.bytes)?;
-            StatusCode::OK
-        } else {
-            tracing::info!(seq = outcome.seq(), token_id = %actor.token_id, "recorded patrol punch");
-            StatusCode::CREATED
-        };
+        let (status, seq) = store_change(&mut journal, &actor, "patrol.register", event, summary)?;
         let stored = patrol::assemble(&journal.all_of_kind(EventKind::Patrol)?)?
             .into_iter()
-            .find(|patrol| patrol.id == outcome.seq())
-            .ok_or_else(|| ApiError::not_found(format!("no patrol punch has the id {}", outcome.seq())))?;
+            .find(|patrol| patrol.id == seq)
+            .ok_or_else(|| ApiError::not_found(format!("no patrol punch has the id {seq}")))?;
         Ok((status, Json(stored)))
     })
     .await

@@ -19,8 +19,9 @@ use serde::de::DeserializeOwned;
 
 use super::{ApiError, AppState};
 use crate::auth::{random_hex, Actor};
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Journal, JournalError, NewEvent};
 use crate::ratings::records::EventSource;
+use crate::records::audit::append_with_audit;
 use crate::records::{FieldError, RecordsError, RequestError};
 
 /// Header by which a client names a change, so that resending it stores
@@ -169,16 +170,30 @@ pub fn record_key(prefix: &str, actor: &Actor, headers: &HeaderMap) -> Result<St
     Ok(format!("{prefix}:{}:{key}", actor.token_id))
 }
 
-/// Checks that a change whose idempotency key was already stored, as event
-/// `seq`, repeats that change: the same body. A different body under a
-/// used key is a 422, so that a client never gets a success for a change
-/// that was not stored.
-pub fn same_change(journal: &Journal, seq: i64, body: &[u8]) -> Result<(), ApiError> {
+/// Stores a change made through the API, `record` and its audit entry in
+/// one transaction, and returns 201 with the record's new sequence. A
+/// resend under a stored idempotency key returns 200 with the sequence of
+/// the earlier record when the body is the same, and a 422 when it differs,
+/// so that a client never gets a success for a change that was not stored.
+pub fn store_change(
+    journal: &mut Journal,
+    actor: &Actor,
+    audit_action: &str,
+    record: NewEvent,
+    summary: String,
+) -> Result<(StatusCode, i64), ApiError> {
+    let body = record.raw.clone();
+    let outcome = append_with_audit(journal, actor, audit_action, record, summary)?;
+    let seq = outcome.seq();
+    if !outcome.is_duplicate() {
+        tracing::info!(seq, action = audit_action, token_id = %actor.token_id, "recorded a change");
+        return Ok((StatusCode::CREATED, seq));
+    }
     let stored = journal
         .event(seq)
         .map_err(|error| ApiError::internal("failed to read the stored change", &error))?;
     match stored {
-        Some(event) if event.raw == body => Ok(()),
+        Some(event) if event.raw == body => Ok((StatusCode::OK, seq)),
         _ => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",

@@ -22,11 +22,10 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::attendance::parse_month;
-use super::request::{check_parameters, record_id, record_key, same_change, JsonBody};
+use super::request::{check_parameters, record_id, record_key, store_change, JsonBody};
 use super::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::journal::Journal;
-use crate::records::audit::append_with_audit;
 use crate::records::leave;
 use crate::records::writeoff::{joined_leave, overlapping, Registration};
 use crate::records::writeoff::{PaperworkRequest, RegisterRequest, RevokeRequest, WriteOffAction};
@@ -236,15 +235,7 @@ fn append(
     let event = action
         .to_event(actor, key, body, Utc::now())
         .map_err(|error| ApiError::internal("failed to encode the write-off", &error))?;
-    let outcome = append_with_audit(journal, actor, audit_action, event, summary)?;
-    let status = if outcome.is_duplicate() {
-        same_change(journal, outcome.seq(), body)?;
-        StatusCode::OK
-    } else {
-        tracing::info!(seq = outcome.seq(), action = audit_action, token_id = %actor.token_id, "recorded write-off change");
-        StatusCode::CREATED
-    };
-    Ok((status, outcome.seq()))
+    store_change(journal, actor, audit_action, event, summary)
 }
 
 /// Checks that leave joined to adjoining leave of the same person has the

@@ -10,12 +10,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::extract::{OriginalUri, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{Datelike, Utc};
 
 use super::login::page_actor;
-use super::{error_page, escape, number, page};
+use super::{error_page, escape, number, page, page_month};
 use crate::api::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::report::attendance::{self as report, outcome_text, weekday_zh, AttendanceReport};
@@ -42,35 +41,13 @@ pub async fn page_handler(
     let unit = actor.unit_scope().map(str::to_string);
     let zone = state.config.site.time_zone;
     let now = Utc::now();
-    let month = match query.get("month").filter(|m| !m.is_empty()) {
-        Some(text) => match Month::parse(text) {
-            Ok(month) => month,
-            Err(_) => {
-                let message = format!("月份“{text}”格式不对，请按“年-月”填写，例如 2026-11。");
-                return error_page(StatusCode::BAD_REQUEST, PATH, &message);
-            }
-        },
-        None => {
-            let today = utc_to_local(zone, now).date();
-            Month {
-                year: today.year(),
-                month: today.month(),
-            }
-        }
+    let month = match page_month(&query, &state.config, PATH, now) {
+        Ok(month) => month,
+        Err(response) => return *response,
     };
 
     let result = blocking(move || {
         let config = &state.config;
-        if config
-            .calendar
-            .check_month_covered(month.year, month.month)
-            .is_err()
-        {
-            return Ok(Err(format!(
-                "{} 不在已加载的工作日历年份内，无法统计。请在配置的 calendar.files 中加入该年的日历文件。",
-                month_zh(&month.to_string())
-            )));
-        }
         let as_of = utc_to_local(zone, now);
         let reader = state.reader()?;
         let data = report::load(config, &reader, month, false)
@@ -80,13 +57,12 @@ pub async fn page_handler(
         if let Some(unit) = &unit {
             result.restrict_to_unit(unit);
         }
-        Ok(Ok(render(&result, month)))
+        Ok(render(&result, month))
     })
     .await;
 
     match result {
-        Ok(Ok(html)) => Html(html).into_response(),
-        Ok(Err(message)) => error_page(StatusCode::BAD_REQUEST, PATH, &message),
+        Ok(html) => Html(html).into_response(),
         Err(error) => error_page(
             error.status,
             PATH,

@@ -134,6 +134,47 @@ pub async fn index() -> Redirect {
     Redirect::to("/ui/devices")
 }
 
+/// Returns the month a report page shows: `month=YYYY-MM` from the query,
+/// or the site's current month. A malformed month, or one the loaded
+/// calendar does not cover, is a 400 page in Chinese that says what to do.
+pub fn page_month(
+    query: &std::collections::HashMap<String, String>,
+    config: &crate::config::Config,
+    path: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::time::Month, Box<Response>> {
+    use chrono::Datelike;
+    let month = match query.get("month").filter(|text| !text.is_empty()) {
+        Some(text) => crate::time::Month::parse(text).map_err(|_| {
+            let message = format!("月份“{text}”格式不对，请按“年-月”填写，例如 2026-11。");
+            Box::new(error_page(StatusCode::BAD_REQUEST, path, &message))
+        })?,
+        None => {
+            let today = crate::time::utc_to_local(config.site.time_zone, now).date();
+            crate::time::Month {
+                year: today.year(),
+                month: today.month(),
+            }
+        }
+    };
+    if config
+        .calendar
+        .check_month_covered(month.year, month.month)
+        .is_err()
+    {
+        let message = format!(
+            "{} 不在已加载的工作日历年份内，无法统计。请在配置的 calendar.files 中加入该年的日历文件。",
+            crate::report::xlsx::month_zh(&month.to_string())
+        );
+        return Err(Box::new(error_page(
+            StatusCode::BAD_REQUEST,
+            path,
+            &message,
+        )));
+    }
+    Ok(month)
+}
+
 /// A number without a trailing ".0" for whole values: 17.5, 64.
 pub fn number(value: f64) -> String {
     if value.fract() == 0.0 {

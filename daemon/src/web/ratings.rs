@@ -10,12 +10,11 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::extract::{OriginalUri, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::{Datelike, Utc};
+use chrono::Utc;
 
 use super::login::page_actor;
-use super::{error_page, escape, page};
+use super::{error_page, escape, page, page_month};
 use crate::api::{blocking, ApiError, AppState};
 use crate::auth::{Actor, Role};
 use crate::report::outages::{self, Outage};
@@ -23,7 +22,7 @@ use crate::report::ratings::{
     self as report, pattern_rows, people_rows, window_rows, RatingsReport, PATTERN_HEADERS,
 };
 use crate::report::xlsx::month_zh;
-use crate::time::{utc_to_local, Month};
+use crate::time::Month;
 
 const PATH: &str = "/ui/ratings";
 
@@ -43,35 +42,13 @@ pub async fn page_handler(
     let unit = actor.unit_scope().map(str::to_string);
     let zone = state.config.site.time_zone;
     let now = Utc::now();
-    let month = match query.get("month").filter(|m| !m.is_empty()) {
-        Some(text) => match Month::parse(text) {
-            Ok(month) => month,
-            Err(_) => {
-                let message = format!("月份“{text}”格式不对，请按“年-月”填写，例如 2026-11。");
-                return error_page(StatusCode::BAD_REQUEST, PATH, &message);
-            }
-        },
-        None => {
-            let today = utc_to_local(zone, now).date();
-            Month {
-                year: today.year(),
-                month: today.month(),
-            }
-        }
+    let month = match page_month(&query, &state.config, PATH, now) {
+        Ok(month) => month,
+        Err(response) => return *response,
     };
 
     let result = blocking(move || {
         let config = &state.config;
-        if config
-            .calendar
-            .check_month_covered(month.year, month.month)
-            .is_err()
-        {
-            return Ok(Err(format!(
-                "{} 不在已加载的工作日历年份内，无法统计。请在配置的 calendar.files 中加入该年的日历文件。",
-                month_zh(&month.to_string())
-            )));
-        }
         let failed = |error: &dyn std::error::Error| {
             ApiError::internal("failed to make the ratings report", error)
         };
@@ -85,13 +62,12 @@ pub async fn page_handler(
         let outages = outages::month_outages(&reader, zone, month).map_err(|error| {
             ApiError::internal("failed to read device outages from the journal", &error)
         })?;
-        Ok(Ok(render(&result, &outages, month)))
+        Ok(render(&result, &outages, month))
     })
     .await;
 
     match result {
-        Ok(Ok(html)) => Html(html).into_response(),
-        Ok(Err(message)) => error_page(StatusCode::BAD_REQUEST, PATH, &message),
+        Ok(html) => Html(html).into_response(),
         Err(error) => error_page(
             error.status,
             PATH,
