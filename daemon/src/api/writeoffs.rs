@@ -56,28 +56,13 @@ pub async fn register(
             registration.to_checkpoint.as_str()
         );
         let mut journal = lock_writer(&state);
-        // A resend of a stored change skips the check: it overlaps itself.
+        // A resend of a stored change skips the checks, because it overlaps
+        // itself; storing it finds the earlier record.
         if journal.seq_of_key(&key)?.is_none() {
             let stored = load_write_offs(&*journal)?;
-            let calendar = &state.config.calendar;
-            if let Some(other) = overlapping(&stored, &registration, calendar, local_now) {
-                let (first, last) = other.registration.span();
-                return Err(ApiError::conflict(format!(
-                    "write-off {} ({} from {} {} to {} {}) already covers checkpoints of {} \
-                     in this span: revoke it first with POST /api/v1/writeoffs/{}/revoke, or \
-                     register only the checkpoints it does not cover",
-                    other.id,
-                    other.registration.kind.as_str(),
-                    first.date,
-                    first.checkpoint.as_str(),
-                    last.date,
-                    last.checkpoint.as_str(),
-                    registration.person,
-                    other.id
-                )));
-            }
+            check_overlap(&stored, &state, &registration, local_now)?;
+            check_joined_leave(&stored, &state, &registration, local_now)?;
         }
-        check_joined_leave(&journal, &state, &registration, local_now)?;
         let action = WriteOffAction::Register(registration);
         let (status, id) = append(
             &mut journal,
@@ -238,11 +223,39 @@ fn append(
     store_change(journal, actor, audit_action, event, summary)
 }
 
+/// Returns a 409 when a write-off in force already covers a checkpoint of
+/// the same person that `registration` covers, because one of the two would
+/// hide behind the other.
+fn check_overlap(
+    stored: &[WriteOff],
+    state: &AppState,
+    registration: &Registration,
+    as_of: chrono::NaiveDateTime,
+) -> Result<(), ApiError> {
+    let Some(other) = overlapping(stored, registration, &state.config.calendar, as_of) else {
+        return Ok(());
+    };
+    let (first, last) = other.registration.span();
+    Err(ApiError::conflict(format!(
+        "write-off {} ({} from {} {} to {} {}) already covers checkpoints of {} in this \
+         span: revoke it first with POST /api/v1/writeoffs/{}/revoke, or register only the \
+         checkpoints it does not cover",
+        other.id,
+        other.registration.kind.as_str(),
+        first.date,
+        first.checkpoint.as_str(),
+        last.date,
+        last.checkpoint.as_str(),
+        registration.person,
+        other.id
+    )))
+}
+
 /// Checks that leave joined to adjoining leave of the same person has the
 /// approval chain of the whole run; emergency leave is signed later and
 /// checked with its paperwork.
 fn check_joined_leave(
-    journal: &Journal,
+    stored: &[WriteOff],
     state: &AppState,
     registration: &Registration,
     as_of: chrono::NaiveDateTime,
@@ -250,9 +263,8 @@ fn check_joined_leave(
     if !registration.kind.is_leave() || registration.emergency.is_some() {
         return Ok(());
     }
-    let stored = load_write_offs(journal)?;
     let calendar = &state.config.calendar;
-    let (half_days, joined) = joined_leave(&stored, registration, calendar, as_of)
+    let (half_days, joined) = joined_leave(stored, registration, calendar, as_of)
         .map_err(|error| ApiError::invalid_field("invalid_field", "to", error.to_string()))?;
     if joined.is_empty() {
         return Ok(());
