@@ -112,15 +112,15 @@ fn import_twice_and_through_the_api_stores_once() {
 
     // clock-1 is not configured: the first import names it a new device,
     // and later imports find its punches in the journal.
-    let refused = import("clock-1");
-    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    let rejected = import("clock-1");
+    assert_eq!(rejected.status.code(), Some(1), "{}", stdout(&rejected));
     assert!(
-        stderr(&refused).contains(
+        stderr(&rejected).contains(
             "device 'clock-1' is not a configured clock and has no punches in the journal yet: \
              check the spelling (configured clocks: none)"
         ),
         "{}",
-        stderr(&refused)
+        stderr(&rejected)
     );
     let first = import_as("clock-1", true);
     assert!(first.status.success(), "{}", stderr(&first));
@@ -136,7 +136,7 @@ fn import_twice_and_through_the_api_stores_once() {
         stdout(&second)
     );
     assert!(second.status.success(), "{}", stderr(&second));
-    // A misspelt id is refused instead of storing the export again.
+    // A misspelt id is rejected instead of storing the export again.
     let typo = import("clock-l");
     assert_eq!(typo.status.code(), Some(1), "{}", stdout(&typo));
     assert!(stderr(&typo).contains("device 'clock-l' is not a configured clock"));

@@ -593,7 +593,7 @@ async fn ratings_page_in_chromium() {
             true
         );
 
-        // The chief of hrss sees W03 and S004 only, with the hall's line
+        // The chief of hrss gets W03 and S004 only, with the hall's line
         // for comparison, and none of the patterns, which are at W02.
         browser.navigate_to_path(&logout, "/ui/login");
         browser.navigate_to_path(&url, "/ui/login");

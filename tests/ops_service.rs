@@ -566,7 +566,7 @@ fn slow_headers_are_cut_off() {
         .collect();
     std::thread::sleep(Duration::from_millis(200));
 
-    // A third client waits for a slot, then gets its answer.
+    // A third client waits for a slot, then gets its response.
     let started = Instant::now();
     let mut third = TcpStream::connect(&address).unwrap();
     third
@@ -584,7 +584,7 @@ fn slow_headers_are_cut_off() {
         "the third client was served after {waited:?}, before a slot was free"
     );
 
-    // The stalled clients were closed without an answer.
+    // The stalled clients were closed without a response.
     for stream in &mut stalled {
         stream
             .set_read_timeout(Some(Duration::from_secs(5)))
@@ -601,10 +601,10 @@ fn slow_headers_are_cut_off() {
     }
 }
 
-/// A second daemon on the same journal refuses to start and says why; the
-/// first keeps serving.
+/// A second daemon on the same journal fails to start and names the
+/// reason. The first keeps serving.
 #[test]
-fn second_daemon_refused() {
+fn second_daemon_rejected() {
     let dir = tempfile::tempdir().unwrap();
     let config = support::demo_site(dir.path());
     let text = std::fs::read_to_string(&config).unwrap();
@@ -655,7 +655,7 @@ fn raw_exchange(address: &str, request: &[u8]) -> String {
     String::from_utf8_lossy(&reply).into_owned()
 }
 
-/// A sign-in whose `next` holds a line break goes to the device page, the
+/// A sign-in whose `next` contains a line break goes to the device page, the
 /// default, instead of failing.
 #[test]
 fn login_next_with_line_break() {

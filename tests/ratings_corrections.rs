@@ -649,7 +649,7 @@ fn append_correction(journal: &mut hallbox::journal::Journal, key: &str, payload
 
 /// Two approvals of one rating, as two daemons on one journal could store
 /// them: the first counts, the second is listed as unreadable, and the
-/// report still answers.
+/// report is still served.
 #[tokio::test]
 async fn second_approval_set_aside() {
     let dir = tempfile::tempdir().unwrap();

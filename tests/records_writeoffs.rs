@@ -435,9 +435,9 @@ async fn post_keyed(hall: &Hall, path: &str, key: &str, body: &Value) -> (u16, V
     (status, response.json().await.expect("JSON body"))
 }
 
-/// A resend with the same key and body is answered with the stored record;
-/// the same key with another body is refused; a key names one change of
-/// one record, so revoking another write-off with it is a new change.
+/// A resend with the same key and body returns the stored record, and the
+/// same key with another body is rejected. A key names one change of one
+/// record, so revoking another write-off with it is a new change.
 #[tokio::test]
 async fn idempotency_key_resend_and_reuse() {
     let hall = Hall::start();
@@ -555,7 +555,7 @@ async fn split_leave_needs_chain_of_run() {
         .await;
     assert_eq!(second.status, 201, "{}", second.body);
 
-    // Leave with a working day between stands alone.
+    // Leave with a working day between is checked on its own.
     let apart = hall
         .post(
             "/api/v1/writeoffs",

@@ -83,7 +83,7 @@ pub fn clock_ids(config: &Config) -> Vec<&str> {
     serial.chain(wiegand).chain(network).collect()
 }
 
-/// Checks that `device` names a clock the box knows: a configured one, or
+/// Checks that `device` names a clock of this box: a configured one, or
 /// one whose punches are in the journal already. The journal is append-only,
 /// so an export imported under a misspelt id would stay there for good.
 /// `new_device` accepts any valid id, for a clock that is not configured.

@@ -185,7 +185,7 @@ fn lock_journal(journal: &std::path::Path) -> anyhow::Result<nix::fcntl::Flock<s
         |(_, errno)| {
             if errno == nix::errno::Errno::EWOULDBLOCK {
                 anyhow::anyhow!(
-                    "another hallbox daemon is serving the journal '{}' (it holds '{}'): stop \
+                    "another hallbox daemon is serving the journal '{}' (it has locked '{}'): stop \
                      it first, for example with `systemctl stop hallbox`, or give this one \
                      another [journal] path",
                     journal.display(),

@@ -175,7 +175,7 @@ pub fn punch_events(punches: &[PushPunch], context: &UploadContext) -> RecordBat
         match punch_event(punch, skew, context) {
             Ok(event) => batch.events.push(event),
             Err(reason) => {
-                // The clock is told the batch is stored and never sends the
+                // The clock gets OK for the whole batch and never sends the
                 // punch again, so the punch is kept as a record to check.
                 rejected_records.push(rejected_punch_event(punch, &reason, context));
                 batch.rejected.push(RejectedLine {

@@ -23,9 +23,9 @@ use crate::time::{utc_to_local, Month};
 
 const PARAMETERS: &str = "month, format, table, as_of, punches, unit";
 
-/// Returns the unit a report is narrowed to: the `unit` query parameter,
-/// which must name a configured unit and, for a chief token, its own; or a
-/// chief token's unit; or `None` for the whole hall.
+/// Returns the unit a report is narrowed to. That is the `unit` query
+/// parameter, which must name a configured unit (for a chief token, its
+/// own), else a chief token's unit, else `None` for the whole hall.
 pub fn unit_scope(
     state: &AppState,
     actor: &Actor,
@@ -49,9 +49,9 @@ pub fn unit_scope(
 /// Serves the report of `month=YYYY-MM` as JSON, as CSV with `format=csv`
 /// (`table=summary`, `days`, `outages` or `writeoffs`), or as an Excel
 /// workbook with `format=xlsx` (every table and the notes, so `table` is
-/// ignored). `punches=true` adds each person's raw punches to the JSON, and
-/// `unit=ID` narrows the report to one window unit; a chief token always
-/// gets its own unit.
+/// ignored). `punches=true` adds each person's raw punches to the JSON.
+/// `unit=ID` narrows the report to one window unit, and a chief token
+/// always gets its own unit.
 pub async fn monthly(
     State(state): State<Arc<AppState>>,
     actor: Actor,

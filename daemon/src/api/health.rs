@@ -59,8 +59,8 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 fn readiness(state: &AppState, threshold: Duration, now: Instant) -> Readiness {
     let mut problems = Vec::new();
     // A writer stuck in a commit for as long as a device may be lost is
-    // stuck, whatever the devices say; one whose last commit failed stores
-    // nothing now.
+    // stuck, whatever the device states are. A writer whose last commit
+    // failed stores nothing now.
     if !state.ingest.is_healthy(threshold) {
         problems.push(format!(
             "the journal writer has stopped or stalled, with {} submissions waiting",

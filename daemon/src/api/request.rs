@@ -285,7 +285,7 @@ impl From<RecordsError> for ApiError {
 /// `[http] header_timeout_seconds`, before any handler runs. A client
 /// that sends its body a byte at a time would otherwise hold a connection
 /// slot as long as it likes, as on the sign-in form, which takes no token.
-/// A body that takes longer is answered 408, one over the size limit 413.
+/// A body that takes longer gets a 408, and one over the size limit a 413.
 pub async fn body_deadline(
     State(state): State<Arc<AppState>>,
     request: Request,

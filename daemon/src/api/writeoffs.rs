@@ -252,8 +252,8 @@ fn check_overlap(
 }
 
 /// Checks that leave joined to adjoining leave of the same person has the
-/// approval chain of the whole run; emergency leave is signed later and
-/// checked with its paperwork.
+/// approval chain of the whole run. Emergency leave is signed later, so it
+/// is checked with its paperwork.
 fn check_joined_leave(
     stored: &[WriteOff],
     state: &AppState,

@@ -153,14 +153,14 @@ fn check_ids_across_kinds(input: &Input, problems: &mut Problems) {
 
 /// Reports a window rated by two keypads when one of them is a GPIO
 /// `[[button_keypad]]`: a window's ratings come from one keypad, whose
-/// repeats are told apart. Two serial keypads on one window are reported by
+/// repeats are detected per keypad. Two serial keypads on one window are reported by
 /// the `[[device]]` checks.
 fn check_one_keypad_per_window(input: &Input, problems: &mut Problems) {
-    let mut taken: BTreeMap<&str, (bool, String)> = BTreeMap::new();
+    let mut rated_by: BTreeMap<&str, (bool, String)> = BTreeMap::new();
     for (index, device) in input.devices.iter().enumerate() {
         if let RawDevice::Keypad(raw) = device {
             for (address, window) in &raw.keypads {
-                taken
+                rated_by
                     .entry(window.as_str())
                     .or_insert((true, format!("device[{index}].keypads.{address}")));
             }
@@ -171,7 +171,7 @@ fn check_one_keypad_per_window(input: &Input, problems: &mut Problems) {
             continue;
         };
         let key = format!("button_keypad[{index}].window");
-        match taken.get(window) {
+        match rated_by.get(window) {
             Some((_, first)) => problems.add(
                 &key,
                 format!(
@@ -180,7 +180,7 @@ fn check_one_keypad_per_window(input: &Input, problems: &mut Problems) {
                 ),
             ),
             None => {
-                taken.insert(window, (false, key));
+                rated_by.insert(window, (false, key));
             }
         }
     }

@@ -206,10 +206,10 @@ pub fn overlapping<'a>(
 }
 
 /// Returns the half-day sessions of the run of leave that `registration`
-/// joins, and the ids of the other write-offs in it: leave of the same
-/// person, in force as of `as_of`, that adjoins it with no working
-/// half-day between, directly or through another such leave. Leave split
-/// into pieces needs the approval chain of the whole run.
+/// joins, and the ids of the other write-offs in it. The run is the leave
+/// of the same person, in force as of `as_of`, that adjoins it with no
+/// working half-day between, directly or through another such leave.
+/// Leave split into pieces needs the approval chain of the whole run.
 pub fn joined_leave(
     write_offs: &[WriteOff],
     registration: &Registration,

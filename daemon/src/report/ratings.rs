@@ -75,11 +75,11 @@ pub struct RatingsReport<'a> {
 
 impl RatingsReport<'_> {
     /// Keeps only what concerns window unit `unit`, for a chief
-    /// representative's view: the unit's windows, its staff and their
-    /// ratings, the presses at its windows or rating its staff, the
-    /// patterns at its windows and the pending requests of the unit. The
-    /// hall's totals stay, as the yardstick the unit is compared with;
-    /// unreadable records are dropped, as they may belong to any unit.
+    /// representative's view. That is the unit's windows, its staff and
+    /// their ratings, the presses at its windows or rating its staff, the
+    /// patterns at its windows and the unit's pending requests. The hall's
+    /// totals stay as the yardstick the unit is compared with. Unreadable
+    /// records are dropped, because they may belong to any unit.
     pub fn restrict_to_unit(&mut self, unit: &str) {
         let windows: Vec<String> = self
             .ratings
@@ -90,6 +90,7 @@ impl RatingsReport<'_> {
             .collect();
         self.staff.retain(|staff| staff.unit_id == unit);
         let staff: Vec<&str> = self.staff.iter().map(|staff| staff.id.as_str()).collect();
+
         let ratings = &mut self.ratings;
         ratings
             .windows
@@ -107,6 +108,7 @@ impl RatingsReport<'_> {
         ratings
             .patterns
             .retain(|pattern| windows.iter().any(|id| id == pattern.window_id()));
+
         self.pending_corrections
             .retain(|view| view.request.unit_id == unit);
         self.unreadable_events = &[];

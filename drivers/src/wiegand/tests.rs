@@ -317,8 +317,8 @@ fn back_to_back_at_frame_gap() {
     assert_eq!(decode_all(&mut decoder, &second[1..]), vec![Ok(card34)]);
 
     // One nanosecond less and, without a maximum gap, the two frames are
-    // one burst of 60 bits; with the default maximum gap of 10 ms the
-    // 25 ms pause inside it rejects the burst.
+    // one burst of 60 bits. With the default maximum gap of 10 ms, the
+    // 25 ms pause inside the burst rejects it.
     let merged_start = second_start - ns(1);
     let mut edges = first.clone();
     edges.extend(encode(&Bits::card34(4660, 43981), merged_start));

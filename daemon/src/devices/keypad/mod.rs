@@ -77,7 +77,7 @@ struct Commit {
 type Replies = Vec<Frame>;
 
 impl Session {
-    /// Creates a session for the bus of `context` with `settings`; a press
+    /// Creates a session for the bus of `context` with `settings`. A press
     /// less than `repeat_window_secs` after the previous press of the same
     /// keypad is marked as a repeat.
     pub fn new(context: DeviceContext, settings: KeypadDevice, repeat_window_secs: u32) -> Session {

@@ -33,7 +33,7 @@ pub fn evaluate_month<'a>(input: &MonthInput<'a, '_>) -> Result<MonthAttendance<
     let sorted = SortedPunches::new(input.punches, &span, owners, input.people.len());
 
     // A person employed on no day of the month is left out, unless their
-    // PIN punched in it: nobody disappears whose punches would go unseen.
+    // PIN punched in it, so that no punch of the month goes unseen.
     let month_start_day = span.month_start.ordinal0();
     let mut subjects: Vec<(Subject<'a>, &[Stamp])> = input
         .people
