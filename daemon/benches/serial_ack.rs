@@ -8,7 +8,9 @@
 //!    `fdatasync`ed, as SQLite appends a commit to its write-ahead log;
 //!    and the same for 4 KiB appended to a growing file;
 //! 2. the journal commit of one event at a time through the ingest writer,
-//!    without serial I/O;
+//!    without serial I/O; and, as its floor, the same row inserted and
+//!    committed by a bare rusqlite loop on the journal's schema, without
+//!    the writer thread, the payload encoding or the hash chain;
 //! 3. acknowledgement latency of single keypad presses: a simulated keypad
 //!    on a pseudo-terminal sends one PRESS, waits for its ACK, and sends
 //!    the next, once with no bus turnaround (a point-to-point link) and
@@ -63,6 +65,10 @@ fn main() {
         let dir = tempfile::tempdir_in(&base).expect("bench folder");
         append_fsync_latencies(dir.path())
     };
+    let bare_commits = {
+        let dir = tempfile::tempdir_in(&base).expect("bench folder");
+        bare_commit_latencies(dir.path())
+    };
     let commits_alone = runtime.block_on(async {
         let dir = tempfile::tempdir_in(&base).expect("bench folder");
         single_commit_latencies(dir.path()).await
@@ -95,6 +101,7 @@ fn main() {
         "fsync of a growing file (4 KiB append + fdatasync)",
         &append_fsync,
     );
+    print_row("one row through a bare rusqlite loop", &bare_commits);
     print_row("one event through the ingest writer", &commits_alone);
     print_row("keypad press to ACK over a pty, turnaround 0 ms", &single);
     print_row(
@@ -156,6 +163,60 @@ async fn single_commit_latencies(dir: &Path) -> Vec<Duration> {
         }
     }
     daemon.stop().await;
+    samples
+}
+
+/// Times `SAMPLES` commits of one row each by a bare rusqlite loop into a
+/// journal file with the real schema and pragmas. Each transaction runs one
+/// prepared `INSERT` of the row a rating event stores. There is no writer
+/// thread and no payload encoding, and the hash is fixed: this is the floor
+/// of a journal commit on this disk.
+fn bare_commit_latencies(dir: &Path) -> Vec<Duration> {
+    let path = dir.join("bare.sqlite");
+    let tip = hallbox::journal::Journal::open(&path)
+        .expect("create the journal schema")
+        .last_seq();
+    let conn = rusqlite::Connection::open(&path).expect("open the journal file");
+    conn.pragma_update(None, "journal_mode", "wal")
+        .expect("WAL");
+    conn.pragma_update(None, "synchronous", "full")
+        .expect("synchronous=FULL");
+    let payload = serde_json::to_string(&rating_event(0, 0).payload).expect("payload");
+    let mut insert = conn
+        .prepare(
+            "INSERT INTO events (
+                seq, kind, device_id, idempotency_key, device_time, received_at,
+                subject, raw, payload, prev_hash, hash
+            ) VALUES (?1, 'rating', 'bus-00', ?2, ?3, ?3, 'W000', ?4, ?5, ?6, ?6)",
+        )
+        .expect("prepare the insert");
+
+    let raw = [0x7Eu8; 18];
+    let hash = [0xA5u8; 32];
+
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for index in 0..SAMPLES + 20 {
+        let key = format!("rating:bare:{index}");
+        let time = chrono::Utc::now()
+            .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+            .to_string();
+        let started = Instant::now();
+        conn.execute_batch("BEGIN IMMEDIATE").expect("begin");
+        insert
+            .execute(rusqlite::params![
+                tip + 1 + index as i64,
+                key,
+                time,
+                &raw[..],
+                payload,
+                &hash[..]
+            ])
+            .expect("insert");
+        conn.execute_batch("COMMIT").expect("commit");
+        if index >= 20 {
+            samples.push(started.elapsed());
+        }
+    }
     samples
 }
 

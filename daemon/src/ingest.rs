@@ -236,17 +236,18 @@ fn run_writer(
 
         match result {
             Ok(outcomes) => {
+                // The replies go first: each lets a driver acknowledge.
+                let mut own_outcomes = outcomes.iter().copied();
+                for (reply, count) in replies.drain(..) {
+                    let own: Vec<Appended> = own_outcomes.by_ref().take(count).collect();
+                    // A driver that gave up waiting has dropped its receiver;
+                    // the events are stored all the same.
+                    let _ = reply.send(Ok(own));
+                }
                 for (event, outcome) in events.iter().zip(&outcomes) {
                     if !outcome.is_duplicate() {
                         metrics::event_ingested(&event.device_id, event.kind.as_str());
                     }
-                }
-                let mut outcomes = outcomes.into_iter();
-                for (reply, count) in replies.drain(..) {
-                    let own: Vec<Appended> = outcomes.by_ref().take(count).collect();
-                    // A driver that gave up waiting has dropped its receiver;
-                    // the events are stored all the same.
-                    let _ = reply.send(Ok(own));
                 }
             }
             Err(error) => {

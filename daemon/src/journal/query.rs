@@ -19,13 +19,15 @@ const COLUMNS: &str = "seq, kind, device_id, idempotency_key, device_time, recei
 /// Reads the sequence number and hash of the last row.
 pub(crate) fn read_tip(conn: &Connection, path: &Path) -> Result<Tip, JournalError> {
     let operation = "read the last event";
+    // Cached: the writer reads the tip at the start of every commit.
     let last = conn
-        .query_row(
-            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-            [],
-            |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?)),
-        )
-        .optional()
+        .prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut last| {
+            last.query_row([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+            })
+            .optional()
+        })
         .during(path, operation)?;
 
     let Some((seq, hash)) = last else {
