@@ -423,3 +423,78 @@ fn large_backlog_committed_in_parts() {
         handshake.text()
     );
 }
+
+/// Fetches the device status page with a bearer token.
+fn devices_page(daemon: &Daemon, token: &str) -> String {
+    let raw = format!(
+        "GET /ui/devices HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    let response = exchange(daemon.api, raw.as_bytes()).expect("GET /ui/devices");
+    assert_eq!(response.status, 200, "{}", response.text());
+    response.text()
+}
+
+/// Returns an ATTLOG line for PIN 1001 at the box's local time (UTC+8) minus
+/// `behind_seconds`.
+fn punch_behind(behind_seconds: i64) -> String {
+    let local = Utc::now().naive_utc() + chrono::Duration::hours(8)
+        - chrono::Duration::seconds(behind_seconds);
+    format!("1001\t{}\t0\t15\t0\t0\n", local.format("%Y-%m-%d %H:%M:%S"))
+}
+
+#[test]
+fn device_page_shows_clock_time_off() {
+    let token = "hbx_test_hr_skew_00000000000000000000000000000000000000000000000001";
+    let token_entry = format!(
+        "\n[[token]]\nid = \"hr-1\"\nrole = \"hr\"\nsha256 = \"{}\"\n",
+        hex::encode(hallbox::auth::hash_token(token))
+    );
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = write_config(dir.path(), free_port(), "", &token_entry);
+    let daemon = Daemon::start(&config, "info");
+
+    // A punch ten minutes old: the clock is behind by more than the
+    // default limit of two minutes.
+    let late = punch_behind(600);
+    let reply = send(
+        daemon.adms,
+        "POST",
+        &upload_target("ATTLOG", 1),
+        late.as_bytes(),
+    )
+    .expect("upload");
+    assert_eq!(reply.text(), "OK: 1");
+
+    let page = devices_page(&daemon, token);
+    assert!(
+        page.contains("考勤机时间与本机相差超过上限：face-1（慢 10 分钟）。"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td class=\"missing\">慢 10 分钟（上限 2 分钟）</td></tr>"),
+        "{page}"
+    );
+    let skew = daemon
+        .metric("hallbox_device_clock_skew_seconds{device=\"face-1\"}")
+        .expect("clock skew metric");
+    assert!((600.0..660.0).contains(&skew), "{skew}");
+
+    // A punch taken now clears the banner.
+    let now = punch_behind(0);
+    let reply = send(
+        daemon.adms,
+        "POST",
+        &upload_target("ATTLOG", 2),
+        now.as_bytes(),
+    )
+    .expect("upload");
+    assert_eq!(reply.text(), "OK: 1");
+
+    let page = devices_page(&daemon, token);
+    assert!(!page.contains("id=\"clock-time\""), "{page}");
+    assert!(!page.contains("（上限 2 分钟）"), "{page}");
+    let skew = daemon
+        .metric("hallbox_device_clock_skew_seconds{device=\"face-1\"}")
+        .expect("clock skew metric");
+    assert!((0.0..60.0).contains(&skew), "{skew}");
+}

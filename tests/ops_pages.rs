@@ -502,6 +502,81 @@ async fn device_and_error_pages_in_chromium() {
     }
 }
 
+/// Uploads one ATTLOG punch, ten minutes older than the box's local time
+/// (UTC+8), to the ADMS listener at `port` as clock `serial`.
+fn upload_old_punch(port: u16, serial: &str) {
+    let local =
+        chrono::Utc::now().naive_utc() + chrono::Duration::hours(8) - chrono::Duration::minutes(10);
+    let body = format!("1001\t{}\t0\t15\t0\t0\n", local.format("%Y-%m-%d %H:%M:%S"));
+    let request = format!(
+        "POST /iclock/cdata?SN={serial}&table=ATTLOG&Stamp=1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to the ADMS port");
+    stream
+        .write_all(request.as_bytes())
+        .expect("send the upload");
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).expect("read the reply");
+    assert!(reply.ends_with("OK: 1"), "{reply}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clock_time_banner_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::demo_site(dir.path());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    // The demo's [adms] section has no clock; this adds one.
+    let mut text = std::fs::read_to_string(&config).unwrap().replace(
+        "listen = \"127.0.0.1:8081\"",
+        &format!("listen = \"127.0.0.1:{port}\""),
+    );
+    text.push_str("\n[[adms.clock]]\nid = \"face-1\"\nserial_number = \"CKJ4213600282\"\n");
+    std::fs::write(&config, text).unwrap();
+    let server = support::Server::start(&config);
+    upload_old_punch(port, "CKJ4213600282");
+    let root = server.url("/");
+
+    let checks = tokio::task::spawn_blocking(move || {
+        let Some(mut browser) = Browser::open(&root) else {
+            return;
+        };
+        browser.login(support::token("hr-1"));
+        assert_eq!(
+            browser.eval("document.querySelector('#clock-time').innerText"),
+            "考勤机时间与本机相差超过上限：face-1（慢 10 分钟）。\
+             可能是考勤机时间不准，也可能是断网后补传的旧记录；请核对考勤机上的时间。"
+        );
+        // The same red as a device lost too long.
+        assert_eq!(
+            browser.eval("getComputedStyle(document.querySelector('#clock-time')).backgroundColor"),
+            browser.eval("getComputedStyle(document.querySelector('td.missing')).backgroundColor")
+        );
+        let rows = text_rows(&browser.eval(&rows_of("#devices")));
+        assert_eq!(rows[0].last().map(String::as_str), Some("时间偏差"));
+        assert_eq!(rows[1][0], "face-1");
+        assert_eq!(
+            rows[1].last().map(String::as_str),
+            Some("慢 10 分钟（上限 2 分钟）")
+        );
+
+        // On a phone the page never scrolls sideways.
+        browser.phone();
+        assert_eq!(
+            browser.eval("document.documentElement.scrollWidth <= window.innerWidth"),
+            true
+        );
+    })
+    .await;
+    if let Err(error) = checks {
+        std::panic::resume_unwind(error.into_panic());
+    }
+}
+
 mod ops_support;
 mod ratings_common;
 

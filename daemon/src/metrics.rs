@@ -49,6 +49,29 @@ pub struct DeviceState {
     pub events: u64,
     /// Frames or events of the device rejected since the daemon started.
     pub rejected: u64,
+    /// The device's time against the box's, for network clocks that
+    /// upload punches; `None` for other devices and before the first batch.
+    pub clock_skew: Option<ClockSkew>,
+}
+
+/// A clock's time against the box's, from its last batch of punches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockSkew {
+    /// The box's time minus the clock's time of the newest punch, in
+    /// seconds: positive when the clock is behind, or when the batch is a
+    /// backlog uploaded late; negative when the clock is ahead.
+    pub seconds: i64,
+    /// The configured limit, in seconds.
+    pub limit_seconds: u32,
+    /// When the batch arrived.
+    pub at: DateTime<Utc>,
+}
+
+impl ClockSkew {
+    /// Returns whether the difference is larger than the limit.
+    pub fn flagged(&self) -> bool {
+        self.seconds.unsigned_abs() > u64::from(self.limit_seconds)
+    }
 }
 
 impl DeviceState {
@@ -71,6 +94,7 @@ struct Metrics {
     commit_failures: IntCounter,
     device_connected: IntGaugeVec,
     device_last_event: IntGaugeVec,
+    device_clock_skew: IntGaugeVec,
     http_requests: IntCounterVec,
     devices: Mutex<BTreeMap<String, DeviceState>>,
     /// Incremented on every registration, connection and loss.
@@ -127,6 +151,14 @@ impl Metrics {
             &["device"],
         )
         .expect("valid metric options");
+        let device_clock_skew = IntGaugeVec::new(
+            Opts::new(
+                "hallbox_device_clock_skew_seconds",
+                "The box's time minus the clock's time of its newest uploaded punch.",
+            ),
+            &["device"],
+        )
+        .expect("valid metric options");
         let http_requests = IntCounterVec::new(
             Opts::new(
                 "hallbox_http_requests_total",
@@ -142,13 +174,14 @@ impl Metrics {
         .expect("valid metric options");
         build_info.set(1);
 
-        let collectors: [Box<dyn prometheus::core::Collector>; 8] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 9] = [
             Box::new(events_ingested.clone()),
             Box::new(events_rejected.clone()),
             Box::new(commit_seconds.clone()),
             Box::new(commit_failures.clone()),
             Box::new(device_connected.clone()),
             Box::new(device_last_event.clone()),
+            Box::new(device_clock_skew.clone()),
             Box::new(http_requests.clone()),
             Box::new(build_info),
         ];
@@ -167,6 +200,7 @@ impl Metrics {
             commit_failures,
             device_connected,
             device_last_event,
+            device_clock_skew,
             http_requests,
             devices: Mutex::new(BTreeMap::new()),
             device_version: watch::channel(0).0,
@@ -191,6 +225,7 @@ fn new_device(id: &str, connected: bool) -> DeviceState {
         last_event: None,
         events: 0,
         rejected: 0,
+        clock_skew: None,
     }
 }
 
@@ -281,6 +316,19 @@ pub fn events_rejected(device: &str, kind: &str, reason: &str, count: u64) {
         .inc_by(count);
     if let Some(state) = metrics.devices().get_mut(device) {
         state.rejected += count;
+    }
+}
+
+/// Records the time of network clock `device` against the box's, from the
+/// batch of punches that arrived at `skew.at`.
+pub fn clock_skew(device: &str, skew: ClockSkew) {
+    let metrics = &*METRICS;
+    metrics
+        .device_clock_skew
+        .with_label_values(&[device])
+        .set(skew.seconds);
+    if let Some(state) = metrics.devices().get_mut(device) {
+        state.clock_skew = Some(skew);
     }
 }
 
@@ -429,6 +477,7 @@ mod tests {
             last_event: None,
             events: 0,
             rejected: 0,
+            clock_skew: None,
         };
         let later = state.since_instant + Duration::from_secs(90);
         assert_eq!(state.lost_for(later), Duration::from_secs(90));

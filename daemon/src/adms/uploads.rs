@@ -336,6 +336,14 @@ fn note_skew(state: &AdmsState, clock: &Clock, newest: Option<i64>, at: DateTime
         });
         was_flagged
     };
+    crate::metrics::clock_skew(
+        &clock.config.id,
+        crate::metrics::ClockSkew {
+            seconds,
+            limit_seconds: limit,
+            at,
+        },
+    );
 
     match (was_flagged, flagged) {
         (false, true) => warn!(

@@ -2,8 +2,9 @@
 //!
 //! A banner on top says whether all devices are connected; the table below
 //! gives each device's state, how long it has been in it, its last event
-//! and its counts since the daemon started. The page reloads itself every
-//! 30 seconds.
+//! and its counts since the daemon started. For network clocks it also
+//! gives how far the clock's time is from the box's. A second banner names the clocks whose time is
+//! off by more than the limit. The page reloads itself every 30 seconds.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use super::login::page_actor;
 use super::{escape, page};
 use crate::api::{ApiError, AppState};
 use crate::auth::{Actor, Role};
-use crate::metrics::{self, DeviceState};
+use crate::metrics::{self, ClockSkew, DeviceState};
 
 const PATH: &str = "/ui/devices";
 
@@ -65,6 +66,16 @@ pub fn duration_zh(duration: Duration) -> String {
         format!("{minutes} 分钟")
     } else {
         format!("{seconds} 秒")
+    }
+}
+
+/// "慢 3 分钟", "快 20 秒", "一致": a clock's time against the box's.
+fn skew_zh(skew: &ClockSkew) -> String {
+    let size = duration_zh(Duration::from_secs(skew.seconds.unsigned_abs()));
+    match skew.seconds {
+        0 => "一致".to_string(),
+        seconds if seconds > 0 => format!("慢 {size}"),
+        _ => format!("快 {size}"),
     }
 }
 
@@ -115,6 +126,22 @@ pub fn render(
                 .join("、")
         );
     }
+    let skewed: Vec<(&DeviceState, ClockSkew)> = devices
+        .iter()
+        .filter_map(|device| Some((device, device.clock_skew.filter(ClockSkew::flagged)?)))
+        .collect();
+    if !skewed.is_empty() {
+        let _ = writeln!(
+            body,
+            "<p class=\"banner missing\" id=\"clock-time\">考勤机时间与本机相差超过上限：{}。\
+             可能是考勤机时间不准，也可能是断网后补传的旧记录；请核对考勤机上的时间。</p>",
+            skewed
+                .iter()
+                .map(|(device, skew)| format!("{}（{}）", escape(&device.id), skew_zh(skew)))
+                .collect::<Vec<_>>()
+                .join("、")
+        );
+    }
     if writer_ok {
         body.push_str("<p class=\"banner ok\" id=\"journal\">数据写入正常</p>\n");
     } else {
@@ -124,7 +151,7 @@ pub fn render(
     if !devices.is_empty() {
         body.push_str(
             "<div class=\"scroll\"><table id=\"devices\"><thead><tr><th class=\"name\">设备</th><th>状态</th>\
-             <th>持续时间</th><th>最近一条数据</th><th>已入库</th><th>拒收</th></tr></thead>\n<tbody>\n",
+             <th>持续时间</th><th>最近一条数据</th><th>已入库</th><th>拒收</th><th>时间偏差</th></tr></thead>\n<tbody>\n",
         );
         for device in devices {
             let in_state_for = now_instant.saturating_duration_since(device.since_instant);
@@ -138,9 +165,18 @@ pub fn render(
             let last = device
                 .last_event
                 .map_or_else(|| "无".to_string(), |at| local(at, zone));
+            let skew = match &device.clock_skew {
+                None => "<td>—</td>".to_string(),
+                Some(skew) if skew.flagged() => format!(
+                    "<td class=\"missing\">{}（上限 {}）</td>",
+                    skew_zh(skew),
+                    duration_zh(Duration::from_secs(u64::from(skew.limit_seconds)))
+                ),
+                Some(skew) => format!("<td>{}</td>", skew_zh(skew)),
+            };
             let _ = writeln!(
                 body,
-                "<tr><td class=\"name\">{}</td><td class=\"{class}\">{state}</td><td>{}（自 {}）</td><td>{last}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td class=\"name\">{}</td><td class=\"{class}\">{state}</td><td>{}（自 {}）</td><td>{last}</td><td>{}</td><td>{}</td>{skew}</tr>",
                 escape(&device.id),
                 duration_zh(in_state_for),
                 local(device.since, zone),
@@ -162,6 +198,21 @@ pub fn render(
 mod tests {
     use super::*;
 
+    /// Renders the page of a hall in Asia/Shanghai whose writer is fine and
+    /// whose devices count as lost after 5 minutes.
+    fn hall_page(devices: &[DeviceState], now: DateTime<Utc>, now_instant: Instant) -> String {
+        let zone: Tz = "Asia/Shanghai".parse().unwrap();
+        render(
+            "东大厅",
+            zone,
+            devices,
+            true,
+            Duration::from_secs(300),
+            now,
+            now_instant,
+        )
+    }
+
     #[test]
     fn duration_zh_picks_units() {
         assert_eq!(duration_zh(Duration::from_secs(42)), "42 秒");
@@ -182,22 +233,14 @@ mod tests {
             last_event: None,
             events: 7,
             rejected: 1,
+            clock_skew: None,
         };
         let devices = [
             device("clock-1", true, 3600),
             device("keypad-<w02>", false, 600),
             device("keypad-w03", false, 60),
         ];
-        let zone: Tz = "Asia/Shanghai".parse().unwrap();
-        let html = render(
-            "东大厅",
-            zone,
-            &devices,
-            true,
-            Duration::from_secs(300),
-            now,
-            now_instant,
-        );
+        let html = hall_page(&devices, now, now_instant);
         assert!(
             html.contains("2 台设备离线（共 3 台）：keypad-&lt;w02&gt;、keypad-w03"),
             "{html}"
@@ -214,5 +257,68 @@ mod tests {
             html.contains("<td class=\"ok\">在线</td><td>1 小时 0 分钟"),
             "{html}"
         );
+    }
+
+    /// Returns a connected clock whose time is `seconds` behind the box's
+    /// (ahead when negative), with a limit of 120 s; `None` for a device
+    /// without a reading.
+    fn clock(
+        id: &str,
+        seconds: Option<i64>,
+        now: DateTime<Utc>,
+        now_instant: Instant,
+    ) -> DeviceState {
+        DeviceState {
+            id: id.to_string(),
+            connected: true,
+            since: now,
+            since_instant: now_instant,
+            last_event: None,
+            events: 0,
+            rejected: 0,
+            clock_skew: seconds.map(|seconds| ClockSkew {
+                seconds,
+                limit_seconds: 120,
+                at: now,
+            }),
+        }
+    }
+
+    #[test]
+    fn render_shows_clock_time_against_the_box() {
+        let now_instant = Instant::now();
+        let now = Utc::now();
+        let devices = [
+            clock("face-1", Some(300), now, now_instant),
+            clock("face-2", Some(-45), now, now_instant),
+            clock("face-3", Some(-121), now, now_instant),
+            clock("keypad-w01", None, now, now_instant),
+        ];
+        let html = hall_page(&devices, now, now_instant);
+
+        // 300 s behind and 121 s ahead are over the 120 s limit; 45 s is not.
+        assert!(
+            html.contains(
+                "考勤机时间与本机相差超过上限：face-1（慢 5 分钟）、face-3（快 2 分钟）。"
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains("<td class=\"missing\">慢 5 分钟（上限 2 分钟）</td></tr>"),
+            "{html}"
+        );
+        assert!(html.contains("<td>快 45 秒</td></tr>"), "{html}");
+        assert!(html.contains("<td>0</td><td>—</td></tr>"), "{html}");
+    }
+
+    #[test]
+    fn render_has_no_clock_banner_within_the_limit() {
+        let now_instant = Instant::now();
+        let now = Utc::now();
+        let devices = [clock("face-1", Some(120), now, now_instant)];
+        let html = hall_page(&devices, now, now_instant);
+
+        assert!(!html.contains("clock-time"), "{html}");
+        assert!(html.contains("<td>慢 2 分钟</td></tr>"), "{html}");
     }
 }
