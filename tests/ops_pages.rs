@@ -429,6 +429,19 @@ async fn attendance_page_in_chromium() {
             browser.eval("getComputedStyle(document.querySelector('table.summary')).display"),
             "table"
         );
+        // The colour key is printed with the sheet, in its colours.
+        assert_eq!(
+            browser.eval("getComputedStyle(document.querySelector('.legend')).display"),
+            "block"
+        );
+        assert_eq!(
+            browser.eval("document.querySelector('.legend').innerText"),
+            "迟到/早退缺卡/旷工待定"
+        );
+        assert_eq!(
+            browser.eval("getComputedStyle(document.querySelector('.legend .late')).backgroundColor"),
+            browser.eval("getComputedStyle(document.querySelector('table.summary td.late')).backgroundColor")
+        );
         let pdf = browser.call("Page.printToPDF", json!({ "landscape": true }));
         let data = pdf["data"].as_str().unwrap();
         assert!(data.starts_with("JVBERi0"), "a PDF starts with %PDF-");

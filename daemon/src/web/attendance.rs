@@ -98,8 +98,9 @@ pub fn render(report: &AttendanceReport<'_>, month: Month) -> String {
          <a class=\"button\" href=\"{api}&amp;format=csv\">下载 CSV</a>\
          <button class=\"button\" type=\"button\" onclick=\"window.print()\">打印</button></div>"
     );
+    // The key is printed too: a printed sheet keeps the colours.
     body.push_str(
-        "<p class=\"legend no-print\"><span class=\"late\">迟到/早退</span><span class=\"missing\">缺卡/旷工</span><span class=\"pending\">待定</span></p>\n",
+        "<p class=\"legend\"><span class=\"late\">迟到/早退</span><span class=\"missing\">缺卡/旷工</span><span class=\"pending\">待定</span></p>\n",
     );
 
     summary_table(&mut body, report);
