@@ -273,8 +273,8 @@ pub fn device_connected(device: &str, connected: bool) {
 }
 
 /// Counts one event of `kind` ("punch", "rating", "device_status", ...)
-/// from `device` committed to the journal, and sets the device's last
-/// event time to now.
+/// from `device` committed to the journal. A punch or a rating also sets
+/// the device's last event time to now and counts on the device page.
 pub fn event_ingested(device: &str, kind: &str) {
     let metrics = &*METRICS;
     let now = Utc::now();
@@ -282,9 +282,10 @@ pub fn event_ingested(device: &str, kind: &str) {
         .events_ingested
         .with_label_values(&[device, kind])
         .inc();
-    // A device's own lost and connected records are no data from it: the
-    // last event time and the stored count are of punches and presses.
-    if kind == "device_status" {
+    // A device's lost and connected records, and a clock's upload stamps,
+    // user records and operation logs, are no punches or presses: the last
+    // event time and the stored count are of those only.
+    if kind != "punch" && kind != "rating" {
         return;
     }
     metrics
@@ -429,6 +430,7 @@ mod tests {
         event_ingested("unit-test-b", "rating");
         event_ingested("unit-test-b", "rating");
         event_ingested("unit-test-b", "device_status");
+        event_ingested("unit-test-b", "device_record");
         event_rejected("unit-test-b", "rating", "crc");
 
         let text = render();
@@ -456,8 +458,16 @@ mod tests {
             .as_deref(),
             Some("1")
         );
-        // The device's own status record is counted above but is no data
-        // from it: the page counts the two ratings.
+        assert_eq!(
+            sample(
+                &text,
+                "hallbox_events_ingested_total{device=\"unit-test-b\",kind=\"device_record\"}"
+            )
+            .as_deref(),
+            Some("1")
+        );
+        // The status and upload records are counted above but are no
+        // punches or presses: the page counts the two ratings.
         let state = devices()
             .into_iter()
             .find(|d| d.id == "unit-test-b")

@@ -100,7 +100,9 @@ pub fn render(report: &AttendanceReport<'_>, month: Month) -> String {
     );
     // The key is printed too: a printed sheet keeps the colours.
     body.push_str(
-        "<p class=\"legend\"><span class=\"late\">迟到/早退</span><span class=\"missing\">缺卡/旷工</span><span class=\"pending\">待定</span></p>\n",
+        "<p class=\"legend\">颜色说明：<span class=\"late\">迟到/早退</span>\
+         <span class=\"missing\">缺卡/旷工；本年累计旷工一栏为已达退回原单位的次数</span>\
+         <span class=\"pending\">待定（见每日明细）</span></p>\n",
     );
 
     summary_table(&mut body, report);

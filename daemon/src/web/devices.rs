@@ -69,14 +69,43 @@ pub fn duration_zh(duration: Duration) -> String {
     }
 }
 
+/// "2 分 1 秒", "10 分钟", "3 天", "约 75 年": a difference of clock times,
+/// exact to the second below an hour, so that a difference just over a
+/// limit of whole minutes never reads as the limit itself.
+fn span_zh(seconds: u64) -> String {
+    const DAY: u64 = 86_400;
+    let (days, hours, minutes, rest) = (
+        seconds / DAY,
+        seconds % DAY / 3600,
+        seconds % 3600 / 60,
+        seconds % 60,
+    );
+    match (days, hours, minutes, rest) {
+        (0, 0, 0, rest) => format!("{rest} 秒"),
+        (0, 0, minutes, 0) => format!("{minutes} 分钟"),
+        (0, 0, minutes, rest) => format!("{minutes} 分 {rest} 秒"),
+        (0, hours, 0, _) => format!("{hours} 小时"),
+        (0, hours, minutes, _) => format!("{hours} 小时 {minutes} 分钟"),
+        (days, 0, _, _) if days < 365 => format!("{days} 天"),
+        (days, hours, _, _) if days < 365 => format!("{days} 天 {hours} 小时"),
+        // Years of 365 days: a leap day more or less does not matter here.
+        (days, _, _, _) => format!("约 {} 年", days / 365),
+    }
+}
+
 /// "慢 3 分钟", "快 20 秒", "一致": a clock's time against the box's.
 fn skew_zh(skew: &ClockSkew) -> String {
-    let size = duration_zh(Duration::from_secs(skew.seconds.unsigned_abs()));
+    let size = span_zh(skew.seconds.unsigned_abs());
     match skew.seconds {
         0 => "一致".to_string(),
         seconds if seconds > 0 => format!("慢 {size}"),
         _ => format!("快 {size}"),
     }
+}
+
+/// "12-05 09:31": month, day and minute, for a reading of today or lately.
+fn short_local(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone).format("%m-%d %H:%M").to_string()
 }
 
 fn local(at: DateTime<Utc>, zone: Tz) -> String {
@@ -133,7 +162,7 @@ pub fn render(
     if !skewed.is_empty() {
         let _ = writeln!(
             body,
-            "<p class=\"banner missing\" id=\"clock-time\">考勤机时间与本机相差超过上限：{}。\
+            "<p class=\"banner missing\" id=\"clock-time\">考勤机时间与主机相差超过上限：{}。\
              可能是考勤机时间不准，也可能是断网后补传的旧记录；请核对考勤机上的时间。</p>",
             skewed
                 .iter()
@@ -168,11 +197,16 @@ pub fn render(
             let skew = match &device.clock_skew {
                 None => "<td>—</td>".to_string(),
                 Some(skew) if skew.flagged() => format!(
-                    "<td class=\"missing\">{}（上限 {}）</td>",
+                    "<td class=\"missing\">{}（上限 {}，{} 上传）</td>",
                     skew_zh(skew),
-                    duration_zh(Duration::from_secs(u64::from(skew.limit_seconds)))
+                    span_zh(u64::from(skew.limit_seconds)),
+                    short_local(skew.at, zone)
                 ),
-                Some(skew) => format!("<td>{}</td>", skew_zh(skew)),
+                Some(skew) => format!(
+                    "<td>{}（{} 上传）</td>",
+                    skew_zh(skew),
+                    short_local(skew.at, zone)
+                ),
             };
             let _ = writeln!(
                 body,
@@ -187,7 +221,10 @@ pub fn render(
         body.push_str("</tbody></table></div>\n");
         let _ = writeln!(
             body,
-            "<p class=\"meta\">设备离线超过 {} 即视为故障，监控接口 /readyz 随之报警。计数自本次启动起。</p>",
+            "<p class=\"meta\">设备离线超过 {} 即视为故障，监控接口 /readyz 随之报警。\
+             “已入库”和“拒收”自本次启动起计数，“已入库”只计打卡和评价。\
+             “时间偏差”是主机时间减去网络考勤机最近一次上传中最新一条打卡的时间，本次启动后收到第一次上传才有；\
+             其他设备不比对时间，显示“—”。</p>",
             duration_zh(threshold)
         );
     }
@@ -260,7 +297,7 @@ mod tests {
     }
 
     /// Returns a connected clock whose time is `seconds` behind the box's
-    /// (ahead when negative), with a limit of 120 s; `None` for a device
+    /// (ahead when negative), with a limit of 120 s. `None` gives a device
     /// without a reading.
     fn clock(
         id: &str,
@@ -284,10 +321,40 @@ mod tests {
         }
     }
 
+    /// 2026-12-05 09:31 in Asia/Shanghai.
+    fn reading_time() -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 12, 5, 1, 31, 0).unwrap()
+    }
+
+    #[test]
+    fn span_zh_is_exact_below_an_hour() {
+        let cases = [
+            (0, "0 秒"),
+            (59, "59 秒"),
+            (60, "1 分钟"),
+            (121, "2 分 1 秒"),
+            (3599, "59 分 59 秒"),
+            (3600, "1 小时"),
+            (3720, "1 小时 2 分钟"),
+            (3725, "1 小时 2 分钟"),
+            (86_400, "1 天"),
+            (90_000, "1 天 1 小时"),
+            (364 * 86_400 + 7200, "364 天 2 小时"),
+            (365 * 86_400, "约 1 年"),
+            (75 * 365 * 86_400 + 10, "约 75 年"),
+        ];
+        for (seconds, text) in cases {
+            assert_eq!(span_zh(seconds), text, "{seconds} s");
+        }
+        // The largest difference a reading can hold does not overflow.
+        assert_eq!(span_zh(i64::MIN.unsigned_abs()), "约 292471208677 年");
+    }
+
     #[test]
     fn render_shows_clock_time_against_the_box() {
         let now_instant = Instant::now();
-        let now = Utc::now();
+        let now = reading_time();
         let devices = [
             clock("face-1", Some(300), now, now_instant),
             clock("face-2", Some(-45), now, now_instant),
@@ -299,26 +366,34 @@ mod tests {
         // 300 s behind and 121 s ahead are over the 120 s limit; 45 s is not.
         assert!(
             html.contains(
-                "考勤机时间与本机相差超过上限：face-1（慢 5 分钟）、face-3（快 2 分钟）。"
+                "考勤机时间与主机相差超过上限：face-1（慢 5 分钟）、face-3（快 2 分 1 秒）。"
             ),
             "{html}"
         );
         assert!(
-            html.contains("<td class=\"missing\">慢 5 分钟（上限 2 分钟）</td></tr>"),
+            html.contains(
+                "<td class=\"missing\">慢 5 分钟（上限 2 分钟，12-05 09:31 上传）</td></tr>"
+            ),
             "{html}"
         );
-        assert!(html.contains("<td>快 45 秒</td></tr>"), "{html}");
+        assert!(
+            html.contains("<td>快 45 秒（12-05 09:31 上传）</td></tr>"),
+            "{html}"
+        );
         assert!(html.contains("<td>0</td><td>—</td></tr>"), "{html}");
     }
 
     #[test]
     fn render_has_no_clock_banner_within_the_limit() {
         let now_instant = Instant::now();
-        let now = Utc::now();
+        let now = reading_time();
         let devices = [clock("face-1", Some(120), now, now_instant)];
         let html = hall_page(&devices, now, now_instant);
 
         assert!(!html.contains("clock-time"), "{html}");
-        assert!(html.contains("<td>慢 2 分钟</td></tr>"), "{html}");
+        assert!(
+            html.contains("<td>慢 2 分钟（12-05 09:31 上传）</td></tr>"),
+            "{html}"
+        );
     }
 }
