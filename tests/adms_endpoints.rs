@@ -451,7 +451,7 @@ fn device_page_shows_clock_time_off() {
     );
     let dir = tempfile::tempdir().expect("temporary directory");
     let config = write_config(dir.path(), free_port(), "", &token_entry);
-    let daemon = Daemon::start(&config, "info");
+    let mut daemon = Daemon::start(&config, "info");
 
     // A punch ten minutes old: the clock is behind by more than the
     // default limit of two minutes.
@@ -478,6 +478,19 @@ fn device_page_shows_clock_time_off() {
         .metric("hallbox_device_clock_skew_seconds{device=\"face-1\"}")
         .expect("clock skew metric");
     assert!((600.0..660.0).contains(&skew), "{skew}");
+
+    // A restart reads the difference back from the clock's last punch.
+    daemon.kill();
+    let daemon = Daemon::start(&config, "info");
+    let page = devices_page(&daemon, token);
+    assert!(
+        page.contains("考勤机时间与主机相差超过上限：face-1（慢 10 分"),
+        "{page}"
+    );
+    let restored = daemon
+        .metric("hallbox_device_clock_skew_seconds{device=\"face-1\"}")
+        .expect("clock skew metric after a restart");
+    assert_eq!(restored, skew);
 
     // A punch taken now clears the banner.
     let now = punch_behind(0);

@@ -111,19 +111,23 @@ pub struct AdmsState {
 impl AdmsState {
     /// Builds the state from the configuration and what the journal held
     /// for each clock (in `settings.clocks` order).
-    fn new(config: &Config, ingest: IngestHandle, restored: Vec<(Stamps, Link)>) -> AdmsState {
+    fn new(config: &Config, ingest: IngestHandle, restored: Vec<Restored>) -> AdmsState {
         let started = Instant::now();
+        let limit = config.adms.max_clock_skew_secs;
         let clocks = config
             .adms
             .clocks
             .iter()
             .zip(restored)
-            .map(|(clock, (stamps, link))| {
+            .map(|(clock, restored)| {
                 let key = clock.serial_number.to_string();
-                (
-                    key,
-                    Arc::new(Clock::new(clock.clone(), stamps, link, started)),
-                )
+                let entry = Clock::new(clock.clone(), restored.stamps, restored.link, started);
+                entry.state().skew = restored.skew.map(|(seconds, at)| SkewReading {
+                    seconds,
+                    flagged: seconds.unsigned_abs() > u64::from(limit),
+                    at,
+                });
+                (key, Arc::new(entry))
             })
             .collect();
         AdmsState {
@@ -285,6 +289,16 @@ async fn start_with_limits(
     for clock in &settings.clocks {
         crate::metrics::device_configured(&clock.id);
     }
+    for clock in state.clocks.values() {
+        if let Some(skew) = clock.state().skew {
+            let skew = crate::metrics::ClockSkew {
+                seconds: skew.seconds,
+                limit_seconds: settings.max_clock_skew_secs,
+                at: skew.at,
+            };
+            crate::metrics::clock_skew(&clock.config.id, skew);
+        }
+    }
     let router = Router::new()
         .fallback(handlers::handle)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
@@ -309,11 +323,19 @@ async fn start_with_limits(
     }))
 }
 
-/// Reads each clock's last stamps and link state from the journal.
-fn restore(
-    path: &Path,
-    clocks: &[crate::config::AdmsClock],
-) -> Result<Vec<(Stamps, Link)>, AdmsError> {
+/// The state of one clock that the journal holds when the daemon starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Restored {
+    stamps: Stamps,
+    link: Link,
+    /// The clock's time against the box's from its last stored punch, and
+    /// when that punch arrived.
+    skew: Option<(i64, chrono::DateTime<Utc>)>,
+}
+
+/// Reads each clock's last stamps, link state and time difference from the
+/// journal.
+fn restore(path: &Path, clocks: &[crate::config::AdmsClock]) -> Result<Vec<Restored>, AdmsError> {
     let failed = |source| AdmsError::Restore {
         path: path.to_path_buf(),
         source: Box::new(source),
@@ -349,14 +371,25 @@ fn restore(
             _ => Link::Unknown,
         };
 
+        // Batches come in time order, so the last punch stored is the
+        // newest of the last batch as a rule.
+        let skew = reader
+            .last_event(EventKind::Punch, &clock.id, None)
+            .map_err(failed)?
+            .and_then(|punch| {
+                let seconds = punch.payload["clock_skew_seconds"].as_i64()?;
+                Some((seconds, punch.received_at))
+            });
+
         tracing::debug!(
             clock = %clock.id,
             attlog_stamp = stamps.attlog,
             operlog_stamp = stamps.operlog,
             link = link.as_str(),
+            clock_skew_seconds = skew.map(|(seconds, _)| seconds),
             "restored ADMS clock state"
         );
-        restored.push((stamps, link));
+        restored.push(Restored { stamps, link, skew });
     }
     Ok(restored)
 }

@@ -312,6 +312,12 @@ fn restore_reads_last_stamp_and_status() {
             status,
         ])
         .expect("append");
+    // Two batches of punches: the later one, 08:00:00 received at 08:02:00,
+    // is 120 s behind; the earlier one was an hour behind.
+    let earlier = punch_batch(b"1001\t2026-11-02 07:01:45\t0\t15\n", &context(None));
+    let later = punch_batch(b"1002\t2026-11-02 08:00:00\t0\t15\n", &second);
+    journal.append_batch(&earlier.events).expect("append");
+    journal.append_batch(&later.events).expect("append");
 
     let mut other = clock();
     other.id = "face-2".to_string();
@@ -321,16 +327,24 @@ fn restore_reads_last_stamp_and_status() {
     // The stamp stored last wins, even when it is smaller.
     assert_eq!(
         restored[0],
-        (
-            Stamps {
+        super::Restored {
+            stamps: Stamps {
                 attlog: 40,
                 operlog: 7,
                 attphoto: 0
             },
-            Link::Lost
-        )
+            link: Link::Lost,
+            skew: Some((120, utc("2026-11-02T00:02:00Z"))),
+        }
     );
-    assert_eq!(restored[1], (Stamps::default(), Link::Unknown));
+    assert_eq!(
+        restored[1],
+        super::Restored {
+            stamps: Stamps::default(),
+            link: Link::Unknown,
+            skew: None,
+        }
+    );
 }
 
 /// Counts the lines of `body` the protocol parsers read: split at LF, a
