@@ -55,7 +55,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{AdmsSettings, Config, ImportSettings};
 use crate::ingest::IngestHandle;
-use crate::journal::{EventKind, JournalError, JournalReader};
+use crate::journal::{EventKind, JournalError, JournalReader, StoredEvent};
 
 pub use clock::{ClockCounters, ClockStatus, Link, QueuedAction, SkewReading};
 
@@ -328,8 +328,8 @@ async fn start_with_limits(
 struct Restored {
     stamps: Stamps,
     link: Link,
-    /// The clock's time against the box's from its last stored punch, and
-    /// when that punch arrived.
+    /// The clock's time against the box's from its last batch of punches
+    /// with a stamp, and when that batch arrived.
     skew: Option<(i64, chrono::DateTime<Utc>)>,
 }
 
@@ -344,20 +344,30 @@ fn restore(path: &Path, clocks: &[crate::config::AdmsClock]) -> Result<Vec<Resto
 
     let mut restored = Vec::with_capacity(clocks.len());
     for clock in clocks {
-        let stamp = |table: &str| -> Result<u64, AdmsError> {
+        let last_stamp = |table: &str| {
             let subject = records::stamp_subject(table);
-            let last = reader
+            reader
                 .last_event(EventKind::DeviceRecord, &clock.id, Some(&subject))
-                .map_err(failed)?;
-            Ok(last
+                .map_err(failed)
+        };
+        let stamp = |record: &Option<StoredEvent>| {
+            record
+                .as_ref()
                 .and_then(|event| event.payload["stamp"].as_u64())
-                .unwrap_or(0))
+                .unwrap_or(0)
         };
+        let attlog = last_stamp("ATTLOG")?;
         let stamps = Stamps {
-            attlog: stamp("ATTLOG")?,
-            operlog: stamp("OPERLOG")?,
-            attphoto: stamp("ATTPHOTO")?,
+            attlog: stamp(&attlog),
+            operlog: stamp(&last_stamp("OPERLOG")?),
+            attphoto: stamp(&last_stamp("ATTPHOTO")?),
         };
+        // The last ATTLOG stamp record carries the time difference of its
+        // batch; batches without a stamp leave none.
+        let skew = attlog.and_then(|record| {
+            let seconds = record.payload["clock_skew_seconds"].as_i64()?;
+            Some((seconds, record.received_at))
+        });
 
         let last_status = reader
             .last_event(EventKind::DeviceStatus, &clock.id, None)
@@ -370,16 +380,6 @@ fn restore(path: &Path, clocks: &[crate::config::AdmsClock]) -> Result<Vec<Resto
             Some("lost") => Link::Lost,
             _ => Link::Unknown,
         };
-
-        // Batches come in time order, so the last punch stored is the
-        // newest of the last batch as a rule.
-        let skew = reader
-            .last_event(EventKind::Punch, &clock.id, None)
-            .map_err(failed)?
-            .and_then(|punch| {
-                let seconds = punch.payload["clock_skew_seconds"].as_i64()?;
-                Some((seconds, punch.received_at))
-            });
 
         tracing::debug!(
             clock = %clock.id,

@@ -304,20 +304,19 @@ fn restore_reads_last_stamp_and_status() {
     status.idempotency_key = "status:face-1:lost:1".to_string();
     status.subject = None;
     status.payload = json!({"state": "lost", "address": "10.0.0.9", "reason": "silent"});
+    // The stamp records of punch batches carry the batch's time difference.
+    let mut first = stamp_event(&context(None), "ATTLOG", 900);
+    first.payload["clock_skew_seconds"] = 3600.into();
+    let mut last = stamp_event(&second, "ATTLOG", 40);
+    last.payload["clock_skew_seconds"] = 120.into();
     journal
         .append_batch(&[
-            stamp_event(&context(None), "ATTLOG", 900),
-            stamp_event(&second, "ATTLOG", 40),
+            first,
+            last,
             stamp_event(&context(None), "OPERLOG", 7),
             status,
         ])
         .expect("append");
-    // Two batches of punches: the later one, 08:00:00 received at 08:02:00,
-    // is 120 s behind; the earlier one was an hour behind.
-    let earlier = punch_batch(b"1001\t2026-11-02 07:01:45\t0\t15\n", &context(None));
-    let later = punch_batch(b"1002\t2026-11-02 08:00:00\t0\t15\n", &second);
-    journal.append_batch(&earlier.events).expect("append");
-    journal.append_batch(&later.events).expect("append");
 
     let mut other = clock();
     other.id = "face-2".to_string();
