@@ -55,7 +55,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::{AdmsSettings, Config, ImportSettings};
 use crate::ingest::IngestHandle;
-use crate::journal::{EventKind, JournalError, JournalReader, StoredEvent};
+use crate::journal::{EventKind, JournalError, JournalReader};
 
 pub use clock::{ClockCounters, ClockStatus, Link, QueuedAction, SkewReading};
 
@@ -111,23 +111,19 @@ pub struct AdmsState {
 impl AdmsState {
     /// Builds the state from the configuration and what the journal held
     /// for each clock (in `settings.clocks` order).
-    fn new(config: &Config, ingest: IngestHandle, restored: Vec<Restored>) -> AdmsState {
+    fn new(config: &Config, ingest: IngestHandle, restored: Vec<(Stamps, Link)>) -> AdmsState {
         let started = Instant::now();
-        let limit = config.adms.max_clock_skew_secs;
         let clocks = config
             .adms
             .clocks
             .iter()
             .zip(restored)
-            .map(|(clock, restored)| {
+            .map(|(clock, (stamps, link))| {
                 let key = clock.serial_number.to_string();
-                let entry = Clock::new(clock.clone(), restored.stamps, restored.link, started);
-                entry.state().skew = restored.skew.map(|(seconds, at)| SkewReading {
-                    seconds,
-                    flagged: seconds.unsigned_abs() > u64::from(limit),
-                    at,
-                });
-                (key, Arc::new(entry))
+                (
+                    key,
+                    Arc::new(Clock::new(clock.clone(), stamps, link, started)),
+                )
             })
             .collect();
         AdmsState {
@@ -289,16 +285,6 @@ async fn start_with_limits(
     for clock in &settings.clocks {
         crate::metrics::device_configured(&clock.id);
     }
-    for clock in state.clocks.values() {
-        if let Some(skew) = clock.state().skew {
-            let skew = crate::metrics::ClockSkew {
-                seconds: skew.seconds,
-                limit_seconds: settings.max_clock_skew_secs,
-                at: skew.at,
-            };
-            crate::metrics::clock_skew(&clock.config.id, skew);
-        }
-    }
     let router = Router::new()
         .fallback(handlers::handle)
         .layer(DefaultBodyLimit::max(settings.max_body_bytes))
@@ -323,19 +309,11 @@ async fn start_with_limits(
     }))
 }
 
-/// The state of one clock that the journal holds when the daemon starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Restored {
-    stamps: Stamps,
-    link: Link,
-    /// The clock's time against the box's from its last batch of punches
-    /// with a stamp, and when that batch arrived.
-    skew: Option<(i64, chrono::DateTime<Utc>)>,
-}
-
-/// Reads each clock's last stamps, link state and time difference from the
-/// journal.
-fn restore(path: &Path, clocks: &[crate::config::AdmsClock]) -> Result<Vec<Restored>, AdmsError> {
+/// Reads each clock's last stamps and link state from the journal.
+fn restore(
+    path: &Path,
+    clocks: &[crate::config::AdmsClock],
+) -> Result<Vec<(Stamps, Link)>, AdmsError> {
     let failed = |source| AdmsError::Restore {
         path: path.to_path_buf(),
         source: Box::new(source),
@@ -344,30 +322,20 @@ fn restore(path: &Path, clocks: &[crate::config::AdmsClock]) -> Result<Vec<Resto
 
     let mut restored = Vec::with_capacity(clocks.len());
     for clock in clocks {
-        let last_stamp = |table: &str| {
+        let stamp = |table: &str| -> Result<u64, AdmsError> {
             let subject = records::stamp_subject(table);
-            reader
+            let last = reader
                 .last_event(EventKind::DeviceRecord, &clock.id, Some(&subject))
-                .map_err(failed)
-        };
-        let stamp = |record: &Option<StoredEvent>| {
-            record
-                .as_ref()
+                .map_err(failed)?;
+            Ok(last
                 .and_then(|event| event.payload["stamp"].as_u64())
-                .unwrap_or(0)
+                .unwrap_or(0))
         };
-        let attlog = last_stamp("ATTLOG")?;
         let stamps = Stamps {
-            attlog: stamp(&attlog),
-            operlog: stamp(&last_stamp("OPERLOG")?),
-            attphoto: stamp(&last_stamp("ATTPHOTO")?),
+            attlog: stamp("ATTLOG")?,
+            operlog: stamp("OPERLOG")?,
+            attphoto: stamp("ATTPHOTO")?,
         };
-        // The last ATTLOG stamp record carries the time difference of its
-        // batch; batches without a stamp leave none.
-        let skew = attlog.and_then(|record| {
-            let seconds = record.payload["clock_skew_seconds"].as_i64()?;
-            Some((seconds, record.received_at))
-        });
 
         let last_status = reader
             .last_event(EventKind::DeviceStatus, &clock.id, None)
@@ -386,10 +354,9 @@ fn restore(path: &Path, clocks: &[crate::config::AdmsClock]) -> Result<Vec<Resto
             attlog_stamp = stamps.attlog,
             operlog_stamp = stamps.operlog,
             link = link.as_str(),
-            clock_skew_seconds = skew.map(|(seconds, _)| seconds),
             "restored ADMS clock state"
         );
-        restored.push(Restored { stamps, link, skew });
+        restored.push((stamps, link));
     }
     Ok(restored)
 }

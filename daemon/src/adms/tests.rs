@@ -304,15 +304,10 @@ fn restore_reads_last_stamp_and_status() {
     status.idempotency_key = "status:face-1:lost:1".to_string();
     status.subject = None;
     status.payload = json!({"state": "lost", "address": "10.0.0.9", "reason": "silent"});
-    // The stamp records of punch batches carry the batch's time difference.
-    let mut first = stamp_event(&context(None), "ATTLOG", 900);
-    first.payload["clock_skew_seconds"] = 3600.into();
-    let mut last = stamp_event(&second, "ATTLOG", 40);
-    last.payload["clock_skew_seconds"] = 120.into();
     journal
         .append_batch(&[
-            first,
-            last,
+            stamp_event(&context(None), "ATTLOG", 900),
+            stamp_event(&second, "ATTLOG", 40),
             stamp_event(&context(None), "OPERLOG", 7),
             status,
         ])
@@ -326,24 +321,16 @@ fn restore_reads_last_stamp_and_status() {
     // The stamp stored last wins, even when it is smaller.
     assert_eq!(
         restored[0],
-        super::Restored {
-            stamps: Stamps {
+        (
+            Stamps {
                 attlog: 40,
                 operlog: 7,
                 attphoto: 0
             },
-            link: Link::Lost,
-            skew: Some((120, utc("2026-11-02T00:02:00Z"))),
-        }
+            Link::Lost
+        )
     );
-    assert_eq!(
-        restored[1],
-        super::Restored {
-            stamps: Stamps::default(),
-            link: Link::Unknown,
-            skew: None,
-        }
-    );
+    assert_eq!(restored[1], (Stamps::default(), Link::Unknown));
 }
 
 /// Counts the lines of `body` the protocol parsers read: split at LF, a

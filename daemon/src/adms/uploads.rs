@@ -124,12 +124,7 @@ async fn upload_punches(
         let count = batch.punches;
         let mut events = batch.events;
         if let Some(stamp) = new_stamp.filter(|_| is_last) {
-            let mut record = records::stamp_event(&context, "ATTLOG", stamp);
-            // A restart reads the clock's time difference back from here.
-            if let Some(skew) = newest_skew {
-                record.payload["clock_skew_seconds"] = skew.into();
-            }
-            events.push(record);
+            events.push(records::stamp_event(&context, "ATTLOG", stamp));
         }
         let outcomes = match submit(state, clock, "ATTLOG", events).await {
             Ok(outcomes) => outcomes,

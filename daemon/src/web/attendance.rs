@@ -98,11 +98,12 @@ pub fn render(report: &AttendanceReport<'_>, month: Month) -> String {
          <a class=\"button\" href=\"{api}&amp;format=csv\">下载 CSV</a>\
          <button class=\"button\" type=\"button\" onclick=\"window.print()\">打印</button></div>"
     );
-    // The key is printed too: a printed sheet keeps the colours.
+    // The key is printed too, as the sheet keeps its colours; grey marks
+    // only the daily detail, which is not printed.
     body.push_str(
         "<p class=\"legend\">颜色说明：<span class=\"late\">迟到/早退</span>\
-         <span class=\"missing\">缺卡/旷工；本年累计旷工一栏为已达退回原单位的次数</span>\
-         <span class=\"pending\">待定（见每日明细）</span></p>\n",
+         <span class=\"missing\">缺卡/旷工；本年累计旷工达到退回原单位的次数</span>\
+         <span class=\"pending no-print\">待定（每日明细中）</span></p>\n",
     );
 
     summary_table(&mut body, report);

@@ -69,28 +69,42 @@ pub fn duration_zh(duration: Duration) -> String {
     }
 }
 
-/// "2 分 1 秒", "10 分钟", "3 天", "约 75 年": a difference of clock times,
-/// exact to the second below an hour, so that a difference just over a
-/// limit of whole minutes never reads as the limit itself.
+/// "2 分 1 秒", "10 分钟", "1 天 30 秒", "75 年以上": a difference of clock
+/// times, exact to the second below a year, so that a difference just over
+/// a limit never reads as the limit itself. Parts that are zero are left
+/// out.
 fn span_zh(seconds: u64) -> String {
     const DAY: u64 = 86_400;
+    const YEAR: u64 = 365 * DAY;
+    if seconds >= YEAR {
+        // Years of 365 days: a leap day more or less does not matter here.
+        return format!("{} 年以上", seconds / YEAR);
+    }
+    if seconds == 0 {
+        return "0 秒".to_string();
+    }
     let (days, hours, minutes, rest) = (
         seconds / DAY,
         seconds % DAY / 3600,
         seconds % 3600 / 60,
         seconds % 60,
     );
-    match (days, hours, minutes, rest) {
-        (0, 0, 0, rest) => format!("{rest} 秒"),
-        (0, 0, minutes, 0) => format!("{minutes} 分钟"),
-        (0, 0, minutes, rest) => format!("{minutes} 分 {rest} 秒"),
-        (0, hours, 0, _) => format!("{hours} 小时"),
-        (0, hours, minutes, _) => format!("{hours} 小时 {minutes} 分钟"),
-        (days, 0, _, _) if days < 365 => format!("{days} 天"),
-        (days, hours, _, _) if days < 365 => format!("{days} 天 {hours} 小时"),
-        // Years of 365 days: a leap day more or less does not matter here.
-        (days, _, _, _) => format!("约 {} 年", days / 365),
+    let mut parts = Vec::with_capacity(4);
+    if days > 0 {
+        parts.push(format!("{days} 天"));
     }
+    if hours > 0 {
+        parts.push(format!("{hours} 小时"));
+    }
+    match (minutes, rest) {
+        (0, _) => {}
+        (minutes, 0) => parts.push(format!("{minutes} 分钟")),
+        (minutes, _) => parts.push(format!("{minutes} 分")),
+    }
+    if rest > 0 {
+        parts.push(format!("{rest} 秒"));
+    }
+    parts.join(" ")
 }
 
 /// "慢 3 分钟", "快 20 秒", "一致": a clock's time against the box's.
@@ -224,7 +238,7 @@ pub fn render(
             "<p class=\"meta\">设备离线超过 {} 即视为故障，监控接口 /readyz 随之报警。\
              “已入库”和“拒收”自本次启动起计数，“已入库”只计打卡和评价。\
              “时间偏差”是主机时间减去网络考勤机最近一次上传中最新一条打卡的时间，\
-             尚未收到打卡的考勤机和其他设备显示“—”。</p>",
+             本次启动后尚未上传打卡的考勤机和其他设备显示“—”。</p>",
             duration_zh(threshold)
         );
     }
@@ -328,7 +342,7 @@ mod tests {
     }
 
     #[test]
-    fn span_zh_is_exact_below_an_hour() {
+    fn span_zh_is_exact_below_a_year() {
         let cases = [
             (0, "0 秒"),
             (59, "59 秒"),
@@ -336,19 +350,24 @@ mod tests {
             (121, "2 分 1 秒"),
             (3599, "59 分 59 秒"),
             (3600, "1 小时"),
+            (3605, "1 小时 5 秒"),
+            (3630, "1 小时 30 秒"),
             (3720, "1 小时 2 分钟"),
-            (3725, "1 小时 2 分钟"),
+            (3725, "1 小时 2 分 5 秒"),
+            (86_399, "23 小时 59 分 59 秒"),
             (86_400, "1 天"),
+            (86_430, "1 天 30 秒"),
             (90_000, "1 天 1 小时"),
             (364 * 86_400 + 7200, "364 天 2 小时"),
-            (365 * 86_400, "约 1 年"),
-            (75 * 365 * 86_400 + 10, "约 75 年"),
+            (365 * 86_400 - 1, "364 天 23 小时 59 分 59 秒"),
+            (365 * 86_400, "1 年以上"),
+            (75 * 365 * 86_400 + 10, "75 年以上"),
         ];
         for (seconds, text) in cases {
             assert_eq!(span_zh(seconds), text, "{seconds} s");
         }
         // The largest difference a reading can hold does not overflow.
-        assert_eq!(span_zh(i64::MIN.unsigned_abs()), "约 292471208677 年");
+        assert_eq!(span_zh(i64::MIN.unsigned_abs()), "292471208677 年以上");
     }
 
     #[test]
