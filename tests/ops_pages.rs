@@ -436,7 +436,7 @@ async fn attendance_page_in_chromium() {
         );
         assert_eq!(
             browser.eval("document.querySelector('.legend').innerText"),
-            "颜色说明：迟到/早退缺卡/旷工；本年累计旷工达到退回原单位的次数"
+            "颜色说明：迟到/早退缺卡/旷工；或本年累计旷工已达退回原单位的次数"
         );
         assert_eq!(
             browser.eval("getComputedStyle(document.querySelector('.legend .late')).backgroundColor"),

@@ -488,10 +488,11 @@ async fn clock_line_stores_punches() {
             "source": "clock_line",
         })
     );
-    // 08:15:30 against box time 08:25:30: 600 s behind.
+    // 08:15:30 against box time 08:25:30: 600 s behind, and the box's
+    // time minus the clock's is positive.
     let (_, _, payload) = punch("2");
     assert_eq!(payload["clock_skew_flag"], true);
-    assert_eq!(payload["clock_skew_seconds"], -600);
+    assert_eq!(payload["clock_skew_seconds"], 600);
 
     // The garbage and the line with month 13 are counted for monitoring.
     let metrics = hallbox::metrics::render();

@@ -6,7 +6,7 @@
 //! box's receive time, and get back the events to commit in one transaction
 //! and the lines that were rejected, each with its reason.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use hallbox_drivers::adms::{
     parse_attlog, parse_devicecmd, parse_operlog, DeviceCmdResult, LineError, OperLogEntry,
@@ -223,9 +223,12 @@ fn rejected_punch_event(
     }
 }
 
-/// Returns `box_local - clock_local` in whole seconds.
+/// Returns `box_local - clock_local` in whole seconds. A clock writes whole
+/// seconds, so the box's time is cut to its second first: otherwise the
+/// part second, cut toward zero, would take a second off every clock that
+/// is ahead.
 fn skew_secs(box_local: NaiveDateTime, clock_local: NaiveDateTime) -> i64 {
-    (box_local - clock_local).num_seconds()
+    (box_local.trunc_subsecs(0) - clock_local).num_seconds()
 }
 
 fn punch_event(

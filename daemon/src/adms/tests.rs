@@ -585,3 +585,22 @@ async fn idle_connections_capped_and_closed() {
 
     server.stop().await;
 }
+
+#[test]
+fn skew_exact_for_clocks_ahead_and_behind() {
+    // Received at 08:01:45.300 box time. Clocks write whole seconds, so a
+    // punch stamped 08:03:46 is from a clock 121 s ahead, and one stamped
+    // 07:59:44 from a clock 121 s behind.
+    let mut context = context(None);
+    context.received_at = utc("2026-11-02T00:01:45.300Z");
+    let body = b"1\t2026-11-02 08:03:46\n2\t2026-11-02 08:01:46\n3\t2026-11-02 07:59:44\n";
+    let batch = punch_batch(body, &context);
+
+    assert_eq!(batch.events[0].payload["clock_skew_seconds"], -121);
+    assert_eq!(batch.events[0].payload["clock_skew_flag"], true);
+    assert_eq!(batch.events[1].payload["clock_skew_seconds"], -1);
+    assert_eq!(batch.events[2].payload["clock_skew_seconds"], 121);
+    assert_eq!(batch.events[2].payload["clock_skew_flag"], true);
+    // The newest punch of the batch decides the clock's reading.
+    assert_eq!(batch.newest_skew_secs, Some(-121));
+}

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use hallbox_drivers::attlog::{self, AttlogRecord, Layout, LineError, LineSplitter};
 use hallbox_drivers::serial::Backoff;
 use tokio::io::AsyncReadExt;
@@ -142,7 +142,10 @@ pub fn punch_event(
             text: record.time.to_string(),
         });
     };
-    let skew_seconds = (instant - now).num_seconds();
+    // The box's time minus the clock's, positive when the clock is behind,
+    // as for network clocks. The clock prints whole seconds, so the box's
+    // time is cut to its second first.
+    let skew_seconds = (now.trunc_subsecs(0) - instant).num_seconds();
     let mut payload = serde_json::json!({
         "pin": record.pin,
         "local_time": record.time.format("%Y-%m-%d %H:%M:%S").to_string(),

@@ -102,7 +102,7 @@ pub fn render(report: &AttendanceReport<'_>, month: Month) -> String {
     // only the daily detail, which is not printed.
     body.push_str(
         "<p class=\"legend\">颜色说明：<span class=\"late\">迟到/早退</span>\
-         <span class=\"missing\">缺卡/旷工；本年累计旷工达到退回原单位的次数</span>\
+         <span class=\"missing\">缺卡/旷工；或本年累计旷工已达退回原单位的次数</span>\
          <span class=\"pending no-print\">待定（每日明细中）</span></p>\n",
     );
 

@@ -69,10 +69,10 @@ pub fn duration_zh(duration: Duration) -> String {
     }
 }
 
-/// "2 分 1 秒", "10 分钟", "1 天 30 秒", "75 年以上": a difference of clock
-/// times, exact to the second below a year, so that a difference just over
-/// a limit never reads as the limit itself. Parts that are zero are left
-/// out.
+/// "2 分 1 秒", "10 分钟", "1 天零 30 秒", "75 年以上": a difference of
+/// clock times, exact to the second below a year, so that a difference just
+/// over a limit never reads as the limit itself. Parts that are zero are
+/// left out.
 fn span_zh(seconds: u64) -> String {
     const DAY: u64 = 86_400;
     const YEAR: u64 = 365 * DAY;
@@ -83,28 +83,40 @@ fn span_zh(seconds: u64) -> String {
     if seconds == 0 {
         return "0 秒".to_string();
     }
+
     let (days, hours, minutes, rest) = (
         seconds / DAY,
         seconds % DAY / 3600,
         seconds % 3600 / 60,
         seconds % 60,
     );
-    let mut parts = Vec::with_capacity(4);
-    if days > 0 {
-        parts.push(format!("{days} 天"));
+    // Whole minutes read "N 分钟", minutes with seconds "N 分 M 秒".
+    let minute_unit = if rest == 0 { "分钟" } else { "分" };
+    let parts = [
+        (days, "天"),
+        (hours, "小时"),
+        (minutes, minute_unit),
+        (rest, "秒"),
+    ];
+
+    // A unit left out between two that are not is read as 零:
+    // "1 小时零 5 秒".
+    let mut text = String::new();
+    let mut skipped = false;
+    for (count, unit) in parts {
+        if count == 0 {
+            skipped = !text.is_empty();
+            continue;
+        }
+        if skipped {
+            text.push_str("零 ");
+        } else if !text.is_empty() {
+            text.push(' ');
+        }
+        let _ = write!(text, "{count} {unit}");
+        skipped = false;
     }
-    if hours > 0 {
-        parts.push(format!("{hours} 小时"));
-    }
-    match (minutes, rest) {
-        (0, _) => {}
-        (minutes, 0) => parts.push(format!("{minutes} 分钟")),
-        (minutes, _) => parts.push(format!("{minutes} 分")),
-    }
-    if rest > 0 {
-        parts.push(format!("{rest} 秒"));
-    }
-    parts.join(" ")
+    text
 }
 
 /// "慢 3 分钟", "快 20 秒", "一致": a clock's time against the box's.
@@ -350,14 +362,16 @@ mod tests {
             (121, "2 分 1 秒"),
             (3599, "59 分 59 秒"),
             (3600, "1 小时"),
-            (3605, "1 小时 5 秒"),
-            (3630, "1 小时 30 秒"),
+            (3605, "1 小时零 5 秒"),
+            (3630, "1 小时零 30 秒"),
             (3720, "1 小时 2 分钟"),
             (3725, "1 小时 2 分 5 秒"),
             (86_399, "23 小时 59 分 59 秒"),
             (86_400, "1 天"),
-            (86_430, "1 天 30 秒"),
+            (86_430, "1 天零 30 秒"),
             (90_000, "1 天 1 小时"),
+            (86_400 + 65, "1 天零 1 分 5 秒"),
+            (86_400 + 3605, "1 天 1 小时零 5 秒"),
             (364 * 86_400 + 7200, "364 天 2 小时"),
             (365 * 86_400 - 1, "364 天 23 小时 59 分 59 秒"),
             (365 * 86_400, "1 年以上"),
