@@ -8,9 +8,9 @@
 //!    `fdatasync`ed, as SQLite appends a commit to its write-ahead log;
 //!    and the same for 4 KiB appended to a growing file;
 //! 2. the journal commit of one event at a time through the ingest writer,
-//!    without serial I/O; and, as its floor, the same row inserted and
-//!    committed by a bare rusqlite loop on the journal's schema, without
-//!    the writer thread, the payload encoding or the hash chain;
+//!    without serial I/O. Its floor is measured next to it: the same row
+//!    committed by a bare rusqlite loop on the journal's schema, with no
+//!    writer thread, payload encoding or hash chain;
 //! 3. acknowledgement latency of single keypad presses: a simulated keypad
 //!    on a pseudo-terminal sends one PRESS, waits for its ACK, and sends
 //!    the next, once with no bus turnaround (a point-to-point link) and

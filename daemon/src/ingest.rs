@@ -236,7 +236,8 @@ fn run_writer(
 
         match result {
             Ok(outcomes) => {
-                // The replies go first: each lets a driver acknowledge.
+                // Reply before updating the metrics, because each reply lets a
+                // driver acknowledge its device.
                 let mut own_outcomes = outcomes.iter().copied();
                 for (reply, count) in replies.drain(..) {
                     let own: Vec<Appended> = own_outcomes.by_ref().take(count).collect();

@@ -49,8 +49,8 @@ pub struct DeviceState {
     pub events: u64,
     /// Frames or events of the device rejected since the daemon started.
     pub rejected: u64,
-    /// The device's time against the box's, for network clocks that
-    /// upload punches; `None` for other devices and before the first batch.
+    /// The device's time against the box's, for network clocks that upload
+    /// punches. `None` for other devices and before the first batch.
     pub clock_skew: Option<ClockSkew>,
 }
 
@@ -282,9 +282,8 @@ pub fn event_ingested(device: &str, kind: &str) {
         .events_ingested
         .with_label_values(&[device, kind])
         .inc();
-    // A device's lost and connected records, and a clock's upload stamps,
-    // user records and operation logs, are no punches or presses: the last
-    // event time and the stored count are of those only.
+    // The last event time and the stored count cover punches and presses
+    // only, not lost and connected records or a clock's other records.
     if kind != "punch" && kind != "rating" {
         return;
     }
@@ -466,8 +465,8 @@ mod tests {
             .as_deref(),
             Some("1")
         );
-        // The status and upload records are counted above but are no
-        // punches or presses: the page counts the two ratings.
+        // The status and upload records are counted above, but the page
+        // counts only the two ratings.
         let state = devices()
             .into_iter()
             .find(|d| d.id == "unit-test-b")

@@ -224,9 +224,8 @@ fn rejected_punch_event(
 }
 
 /// Returns `box_local - clock_local` in whole seconds. A clock writes whole
-/// seconds, so the box's time is cut to its second first: otherwise the
-/// part second, cut toward zero, would take a second off every clock that
-/// is ahead.
+/// seconds, so the box's time is cut to its second first. Otherwise the
+/// part second, cut toward zero, would take a second off every clock ahead.
 fn skew_secs(box_local: NaiveDateTime, clock_local: NaiveDateTime) -> i64 {
     (box_local.trunc_subsecs(0) - clock_local).num_seconds()
 }

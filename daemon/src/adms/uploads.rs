@@ -325,7 +325,12 @@ fn note_skew(state: &AdmsState, clock: &Clock, newest: Option<i64>, at: DateTime
         return;
     };
     let limit = state.settings.max_clock_skew_secs;
-    let flagged = seconds.unsigned_abs() > u64::from(limit);
+    let reading = crate::metrics::ClockSkew {
+        seconds,
+        limit_seconds: limit,
+        at,
+    };
+    let flagged = reading.flagged();
     let was_flagged = {
         let mut clock_state = clock.state();
         let was_flagged = clock_state.skew.is_some_and(|reading| reading.flagged);
@@ -336,14 +341,7 @@ fn note_skew(state: &AdmsState, clock: &Clock, newest: Option<i64>, at: DateTime
         });
         was_flagged
     };
-    crate::metrics::clock_skew(
-        &clock.config.id,
-        crate::metrics::ClockSkew {
-            seconds,
-            limit_seconds: limit,
-            at,
-        },
-    );
+    crate::metrics::clock_skew(&clock.config.id, reading);
 
     match (was_flagged, flagged) {
         (false, true) => warn!(

@@ -19,7 +19,8 @@ const COLUMNS: &str = "seq, kind, device_id, idempotency_key, device_time, recei
 /// Reads the sequence number and hash of the last row.
 pub(crate) fn read_tip(conn: &Connection, path: &Path) -> Result<Tip, JournalError> {
     let operation = "read the last event";
-    // Cached: the writer reads the tip at the start of every commit.
+    // The statement is cached because the writer reads the tip at the start
+    // of every commit.
     let last = conn
         .prepare_cached("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
         .and_then(|mut last| {

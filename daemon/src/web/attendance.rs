@@ -98,8 +98,8 @@ pub fn render(report: &AttendanceReport<'_>, month: Month) -> String {
          <a class=\"button\" href=\"{api}&amp;format=csv\">下载 CSV</a>\
          <button class=\"button\" type=\"button\" onclick=\"window.print()\">打印</button></div>"
     );
-    // The key is printed too, as the sheet keeps its colours; grey marks
-    // only the daily detail, which is not printed.
+    // The key is printed because the sheet keeps its colours. Its grey entry
+    // is screen-only, because grey marks only the unprinted daily detail.
     body.push_str(
         "<p class=\"legend\">颜色说明：<span class=\"late\">迟到/早退</span>\
          <span class=\"missing\">缺卡/旷工；或本年累计旷工已达退回原单位的次数</span>\

@@ -3,8 +3,9 @@
 //! A banner on top says whether all devices are connected; the table below
 //! gives each device's state, how long it has been in it, its last event
 //! and its counts since the daemon started. For network clocks it also
-//! gives how far the clock's time is from the box's. A second banner names the clocks whose time is
-//! off by more than the limit. The page reloads itself every 30 seconds.
+//! gives how far the clock's time is from the box's, and a second banner
+//! names the clocks whose time is off by more than the limit. The page
+//! reloads itself every 30 seconds.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -69,10 +70,10 @@ pub fn duration_zh(duration: Duration) -> String {
     }
 }
 
-/// "2 分 1 秒", "10 分钟", "1 天零 30 秒", "75 年以上": a difference of
-/// clock times, exact to the second below a year, so that a difference just
-/// over a limit never reads as the limit itself. Parts that are zero are
-/// left out.
+/// Writes a difference of clock times in Chinese ("2 分 1 秒", "10 分钟",
+/// "1 天零 30 秒", "75 年以上"), leaving out parts that are zero. It is
+/// exact to the second below a year, so a value over a limit never reads
+/// as the limit itself.
 fn span_zh(seconds: u64) -> String {
     const DAY: u64 = 86_400;
     const YEAR: u64 = 365 * DAY;
@@ -119,7 +120,7 @@ fn span_zh(seconds: u64) -> String {
     text
 }
 
-/// "慢 3 分钟", "快 20 秒", "一致": a clock's time against the box's.
+/// Writes a clock's time against the box's: "慢 3 分钟", "快 20 秒" or "一致".
 fn skew_zh(skew: &ClockSkew) -> String {
     let size = span_zh(skew.seconds.unsigned_abs());
     match skew.seconds {
@@ -129,7 +130,8 @@ fn skew_zh(skew: &ClockSkew) -> String {
     }
 }
 
-/// "12-05 09:31": month, day and minute, for a reading of today or lately.
+/// Formats `at` as month, day and minute ("12-05 09:31"). Readings are taken
+/// since the daemon started, so the year is left out.
 fn short_local(at: DateTime<Utc>, zone: Tz) -> String {
     at.with_timezone(&zone).format("%m-%d %H:%M").to_string()
 }
@@ -396,7 +398,8 @@ mod tests {
         ];
         let html = hall_page(&devices, now, now_instant);
 
-        // 300 s behind and 121 s ahead are over the 120 s limit; 45 s is not.
+        // 300 s behind and 121 s ahead are over the 120 s limit, and 45 s is
+        // within it.
         assert!(
             html.contains(
                 "考勤机时间与主机相差超过上限：face-1（慢 5 分钟）、face-3（快 2 分 1 秒）。"
